@@ -1,0 +1,36 @@
+# Two commands matter: `make run` (the app) and `make test` (every check). Both create .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export STREAMLIT_SERVER_FILE_WATCHER_TYPE := none
+
+.PHONY: run test test-fast bench lint format clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python -m pytest -q -m "not browser" -x
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,629 @@
+"""Deterministic and vectorised costing (SPEC §4.1–§4.5).
+
+One evaluator serves every analysis. It walks the scenario once per starting option, with every
+number held as either a Python float (the base case) or a numpy array with one entry per draw
+(probabilistic analysis, one-way sensitivity, break-even grids). Loops run over the model's
+structure (options, escalation steps, visit groups, items), never over draws.
+
+A group of ``count`` identical visits is costed in closed form: because every share is
+non-negative, capping claim by claim at the out-of-pocket room gives the same total as capping
+the group's total once, and the deductible consumed by the group is ``min(ded_left, count ×
+covered)``. So the result equals the SPEC's visit-by-visit rule exactly, at the price of one
+step instead of ``count``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .models import Param, Pathway, Scenario
+
+__all__ = [
+    "COST_FIELDS",
+    "Branch",
+    "Comparison",
+    "Costs",
+    "OptionResult",
+    "Parameter",
+    "VisitLine",
+    "compare",
+    "evaluate",
+    "parameters",
+]
+
+COST_FIELDS = ("allowed", "insurer", "patient", "indirect", "adverse_events")
+Number = float | np.ndarray
+
+
+# --------------------------------------------------------------------------------------------
+# The parameters of a scenario, each with a stable id. Uncertainty analyses replace values by id.
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One number of the model with the id analyses use to vary it."""
+
+    id: str
+    label: str
+    param: Param
+    group: str  # "price", "pathway", "insurance", "indirect"
+    probability: bool = False
+    whole: bool = False
+    unit: str = "money"  # money, probability, count, hours, days, weeks, units, qaly
+
+
+def price_param_id(scenario: Scenario, code: str, schedule: str) -> str:
+    if code in dict(scenario.price_overrides):
+        return f"price/override/{code}"
+    return f"price/{schedule}/{code}"
+
+
+def _price_param(scenario: Scenario, code: str, schedule: str) -> Param:
+    overrides = dict(scenario.price_overrides)
+    if code in overrides:
+        return overrides[code]
+    row = scenario.prices.row(code)
+    value = scenario.prices.price(code, schedule)
+    source = f"{row.source} ({row.as_of})" if row.as_of else row.source
+    spread = scenario.price_spread
+    if spread > 0 and value > 0:
+        return Param(value, "gamma", value * (1 - spread), value * (1 + spread), source, row.evidence)
+    return Param(value, "fixed", None, None, source, row.evidence)
+
+
+def _used_codes(scenario: Scenario) -> list[str]:
+    codes: dict[str, None] = {}
+    for pathway in _reachable(scenario):
+        for visit in pathway.visits:
+            for item in visit.items:
+                codes.setdefault(item.code)
+    return list(codes)
+
+
+def _reachable(scenario: Scenario) -> list[Pathway]:
+    seen: dict[str, Pathway] = {}
+    for start in scenario.compare:
+        for pathway in scenario.pathways.chain(start):
+            seen.setdefault(pathway.id, pathway)
+    return list(seen.values())
+
+
+def parameters(scenario: Scenario) -> list[Parameter]:
+    """Every number the scenario's results depend on, with its id, label and uncertainty."""
+    out: list[Parameter] = []
+    schedules = [scenario.schedule]
+    if scenario.insurance is not None and scenario.uncovered_schedule not in schedules:
+        if scenario.insurance.uncovered_codes or scenario.insurance.visit_limits:
+            schedules.append(scenario.uncovered_schedule)
+    overrides = dict(scenario.price_overrides)
+    for code in _used_codes(scenario):
+        row = scenario.prices.row(code)
+        if code in overrides:
+            out.append(
+                Parameter(
+                    f"price/override/{code}", f"Price {code} ({row.description}), override", overrides[code], "price"
+                )
+            )
+            continue
+        for schedule in schedules:
+            out.append(
+                Parameter(
+                    price_param_id(scenario, code, schedule),
+                    f"Price {code} ({row.description}), {schedule}",
+                    _price_param(scenario, code, schedule),
+                    "price",
+                )
+            )
+    for pathway in _reachable(scenario):
+        prefix = f"pathway/{pathway.id}"
+        name = pathway.label
+        out.append(
+            Parameter(
+                f"{prefix}/response_probability",
+                f"{name}: response probability",
+                pathway.response_probability,
+                "pathway",
+                True,
+                unit="probability",
+            )
+        )
+        if pathway.on_failure is not None:
+            out.append(
+                Parameter(
+                    f"{prefix}/escalation_probability",
+                    f"{name}: non-responders going on to further care",
+                    pathway.escalation_probability,
+                    "pathway",
+                    True,
+                    unit="probability",
+                )
+            )
+        out.append(
+            Parameter(
+                f"{prefix}/work_days_lost", f"{name}: work days lost", pathway.work_days_lost, "pathway", unit="days"
+            )
+        )
+        out.append(Parameter(f"{prefix}/weeks", f"{name}: weeks", pathway.weeks, "pathway", unit="weeks"))
+        if pathway.qaly_gain is not None:
+            out.append(
+                Parameter(
+                    f"{prefix}/qaly_gain",
+                    f"{name}: QALY gain of a responder",
+                    pathway.qaly_gain,
+                    "pathway",
+                    unit="qaly",
+                )
+            )
+        for v, visit in enumerate(pathway.visits):
+            vp = f"{prefix}/visit/{v}"
+            out.append(
+                Parameter(
+                    f"{vp}/count",
+                    f"{name}: {visit.name}, number of visits",
+                    visit.count,
+                    "pathway",
+                    whole=True,
+                    unit="count",
+                )
+            )
+            out.append(
+                Parameter(f"{vp}/hours", f"{name}: {visit.name}, hours per visit", visit.hours, "pathway", unit="hours")
+            )
+            for i, item in enumerate(visit.items):
+                out.append(
+                    Parameter(
+                        f"{vp}/item/{i}/units",
+                        f"{name}: {visit.name}, units of {item.code}",
+                        item.units,
+                        "pathway",
+                        unit="units",
+                    )
+                )
+        for e, event in enumerate(pathway.adverse_events):
+            ep = f"{prefix}/adverse/{e}"
+            out.append(
+                Parameter(
+                    f"{ep}/probability",
+                    f"{name}: {event.name}, probability",
+                    event.probability,
+                    "pathway",
+                    True,
+                    unit="probability",
+                )
+            )
+            out.append(Parameter(f"{ep}/cost", f"{name}: {event.name}, cost", event.cost, "pathway"))
+    plan = scenario.insurance
+    if plan is not None:
+        for key in ("deductible", "deductible_met", "coinsurance", "oop_met"):
+            out.append(
+                Parameter(
+                    f"insurance/{key}",
+                    f"Plan: {key.replace('_', ' ')}",
+                    getattr(plan, key),
+                    "insurance",
+                    key == "coinsurance",
+                    unit="probability" if key == "coinsurance" else "money",
+                )
+            )
+        if plan.oop_max is not None:
+            out.append(Parameter("insurance/oop_max", "Plan: out-of-pocket maximum", plan.oop_max, "insurance"))
+        for kind, copay in plan.copays:
+            out.append(
+                Parameter(f"insurance/copay/{kind}", f"Plan: copay, {kind.replace('_', ' ')} visit", copay, "insurance")
+            )
+    for key in (
+        "hourly_value",
+        "travel_hours_per_visit",
+        "miles_per_visit",
+        "mileage_rate",
+        "parking_per_visit",
+        "daily_wage",
+    ):
+        unit = {"travel_hours_per_visit": "hours", "miles_per_visit": "miles"}.get(key, "money")
+        out.append(
+            Parameter(
+                f"indirect/{key}",
+                f"Time and travel: {key.replace('_', ' ')}",
+                getattr(scenario.indirect, key),
+                "indirect",
+                unit=unit,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Vectorised evaluation
+
+
+class _Values:
+    """Base-case values, replaced by draws (arrays of length n) where given."""
+
+    def __init__(self, draws: Mapping[str, np.ndarray] | None) -> None:
+        self.draws = draws or {}
+
+    def __call__(self, pid: str, param: Param) -> Number:
+        drawn = self.draws.get(pid)
+        return param.value if drawn is None else drawn
+
+
+@dataclass
+class _PlanState:
+    ded_left: Number
+    oop_left: Number
+    limits: dict[str, Number]
+
+    def copy(self) -> _PlanState:
+        return _PlanState(self.ded_left, self.oop_left, dict(self.limits))
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    """One group of identical visits as costed in a branch (base case only)."""
+
+    pathway: str
+    visit: str
+    kind: str
+    count: float
+    allowed: float
+    insurer: float
+    patient: float
+    indirect: float
+    start_week: float
+    weeks: float
+    by_category: tuple[tuple[str, float], ...]
+
+
+class _Evaluator:
+    def __init__(self, scenario: Scenario, draws: Mapping[str, np.ndarray] | None, detail: bool) -> None:
+        self.s = scenario
+        self.v = _Values(draws)
+        self.detail = detail
+        self.plan = scenario.insurance
+        self._visit_cache: dict[tuple[str, int], tuple[Number, Number, Number, dict[str, Number]]] = {}
+        self._price_cache: dict[tuple[str, str], Number] = {}
+        plan = self.plan
+        self.uncovered = set(plan.uncovered_codes) if plan else set()
+        self.copays = {k: self.v(f"insurance/copay/{k}", p) for k, p in plan.copays} if plan else {}
+        self.coinsurance = self.v("insurance/coinsurance", plan.coinsurance) if plan else 1.0
+        ind = scenario.indirect
+        hourly = self.v("indirect/hourly_value", ind.hourly_value)
+        self.hourly = hourly
+        self.travel_cost = (
+            self.v("indirect/travel_hours_per_visit", ind.travel_hours_per_visit) * hourly
+            + self.v("indirect/miles_per_visit", ind.miles_per_visit)
+            * self.v("indirect/mileage_rate", ind.mileage_rate)
+            + self.v("indirect/parking_per_visit", ind.parking_per_visit)
+        )
+        self.daily_wage = self.v("indirect/daily_wage", ind.daily_wage)
+
+    def initial_state(self) -> _PlanState:
+        plan = self.plan
+        if plan is None:
+            return _PlanState(0.0, np.inf, {})
+        ded = np.maximum(
+            self.v("insurance/deductible", plan.deductible) - self.v("insurance/deductible_met", plan.deductible_met),
+            0.0,
+        )
+        if plan.oop_max is None:
+            oop: Number = np.inf
+        else:
+            oop = np.maximum(self.v("insurance/oop_max", plan.oop_max) - self.v("insurance/oop_met", plan.oop_met), 0.0)
+        return _PlanState(ded, oop, {k: float(n) for k, n in plan.visit_limits})
+
+    def price(self, code: str, schedule: str) -> Number:
+        key = (code, schedule)
+        if key not in self._price_cache:
+            pid = price_param_id(self.s, code, schedule)
+            self._price_cache[key] = self.v(pid, _price_param(self.s, code, schedule))
+        return self._price_cache[key]
+
+    def visit_prices(self, pathway: Pathway, index: int) -> tuple[Number, Number, Number, dict[str, Number]]:
+        """Per single visit: covered amount, uncovered amount, and everything at the uncovered
+        price (for visits beyond a visit limit); plus the allowed amount by price category."""
+        key = (pathway.id, index)
+        if key not in self._visit_cache:
+            visit = pathway.visits[index]
+            covered: Number = 0.0
+            uncovered: Number = 0.0
+            all_uncovered: Number = 0.0
+            by_category: dict[str, Number] = {}
+            unc_schedule = self.s.uncovered_schedule
+            for i, item in enumerate(visit.items):
+                units = self.v(f"pathway/{pathway.id}/visit/{index}/item/{i}/units", item.units)
+                at_uncovered = units * self.price(item.code, unc_schedule) if self.plan else 0.0
+                if item.code in self.uncovered:
+                    amount = at_uncovered
+                    uncovered = uncovered + amount
+                else:
+                    amount = units * self.price(item.code, self.s.schedule)
+                    covered = covered + amount
+                all_uncovered = all_uncovered + at_uncovered
+                if self.detail:
+                    category = self.s.prices.row(item.code).category
+                    by_category[category] = by_category.get(category, 0.0) + amount
+            self._visit_cache[key] = (covered, uncovered, all_uncovered, by_category)
+        return self._visit_cache[key]
+
+    def segment(
+        self, pathway: Pathway, state: _PlanState, start_week: Number
+    ) -> tuple[dict[str, Number], list[VisitLine]]:
+        """Cost of taking one pathway from ``state`` (which it updates)."""
+        totals: dict[str, Number] = dict.fromkeys(COST_FIELDS, 0.0)
+        lines: list[VisitLine] = []
+        prefix = f"pathway/{pathway.id}"
+        weeks = self.v(f"{prefix}/weeks", pathway.weeks)
+        for index, visit in enumerate(pathway.visits):
+            count = np.maximum(np.rint(self.v(f"{prefix}/visit/{index}/count", visit.count)), 0.0)
+            covered, uncovered, all_uncovered, by_category = self.visit_prices(pathway, index)
+            if self.plan is None:
+                allowed = count * covered
+                patient, insurer = allowed, 0.0 * allowed
+            else:
+                limit = state.limits.get(visit.kind)
+                if limit is None:
+                    n_cov, n_unc = count, 0.0
+                else:
+                    n_cov = np.minimum(count, limit)
+                    n_unc = count - n_cov
+                    state.limits[visit.kind] = limit - n_cov
+                covered_total = n_cov * covered
+                copay = self.copays.get(visit.kind)
+                if copay is not None:
+                    share = n_cov * np.minimum(copay, covered)
+                else:
+                    to_deductible = np.minimum(state.ded_left, covered_total)
+                    state.ded_left = state.ded_left - to_deductible
+                    share = to_deductible + self.coinsurance * (covered_total - to_deductible)
+                share = np.minimum(share, state.oop_left)
+                state.oop_left = state.oop_left - share
+                out_of_plan = n_cov * uncovered + n_unc * all_uncovered
+                allowed = covered_total + out_of_plan
+                patient = share + out_of_plan
+                insurer = covered_total - share
+            hours = self.v(f"{prefix}/visit/{index}/hours", visit.hours)
+            indirect = count * (hours * self.hourly + (self.travel_cost if visit.travel else 0.0))
+            totals["allowed"] = totals["allowed"] + allowed
+            totals["insurer"] = totals["insurer"] + insurer
+            totals["patient"] = totals["patient"] + patient
+            totals["indirect"] = totals["indirect"] + indirect
+            if self.detail:
+                # Visits beyond a visit limit are billed at the uncovered schedule; spread the
+                # group's actual allowed amount over the categories in proportion.
+                listed = _scalar(count * (covered + uncovered))
+                scale = _scalar(allowed) / listed if listed else 0.0
+                lines.append(
+                    VisitLine(
+                        pathway=pathway.id,
+                        visit=visit.name,
+                        kind=visit.kind,
+                        count=_scalar(count),
+                        allowed=_scalar(allowed),
+                        insurer=_scalar(insurer),
+                        patient=_scalar(patient),
+                        indirect=_scalar(indirect),
+                        start_week=_scalar(start_week),
+                        weeks=_scalar(weeks),
+                        by_category=tuple((c, _scalar(count * a) * scale) for c, a in by_category.items()),
+                    )
+                )
+        totals["indirect"] = (
+            totals["indirect"] + self.v(f"{prefix}/work_days_lost", pathway.work_days_lost) * self.daily_wage
+        )
+        for e, event in enumerate(pathway.adverse_events):
+            totals["adverse_events"] = totals["adverse_events"] + self.v(
+                f"{prefix}/adverse/{e}/probability", event.probability
+            ) * self.v(f"{prefix}/adverse/{e}/cost", event.cost)
+        return totals, lines
+
+    def option(self, start: str) -> dict[str, Any]:
+        chain = self.s.pathways.chain(start)
+        state = self.initial_state()
+        reach: Number = 1.0
+        week: Number = 0.0
+        cumulative: dict[str, Number] = dict.fromkeys(COST_FIELDS, 0.0)
+        all_lines: list[VisitLine] = []
+        branches: list[dict[str, Any]] = []
+        p_response: Number = 0.0
+        qaly: Number = 0.0
+        p_escalate: Number = 0.0
+        first_line: dict[str, Number] = {}
+        for k, pathway in enumerate(chain):
+            prefix = f"pathway/{pathway.id}"
+            segment, lines = self.segment(pathway, state, week)
+            week = week + self.v(f"{prefix}/weeks", pathway.weeks)
+            all_lines.extend(lines)
+            cumulative = {f: cumulative[f] + segment[f] for f in COST_FIELDS}
+            if k == 0:
+                first_line = dict(segment)
+            response = self.v(f"{prefix}/response_probability", pathway.response_probability)
+            p_response = p_response + reach * response
+            if pathway.qaly_gain is not None:
+                qaly = qaly + reach * response * self.v(f"{prefix}/qaly_gain", pathway.qaly_gain)
+            if k < len(chain) - 1:
+                onward = (1.0 - response) * self.v(f"{prefix}/escalation_probability", pathway.escalation_probability)
+                probability = reach * (1.0 - onward)
+                if k == 0:
+                    p_escalate = onward
+                reach = reach * onward
+            else:
+                probability = reach
+            branches.append(
+                {
+                    "path": tuple(p.id for p in chain[: k + 1]),
+                    "probability": probability,
+                    "costs": dict(cumulative),
+                    "lines": tuple(all_lines),
+                }
+            )
+        expected = {f: sum((b["probability"] * b["costs"][f] for b in branches), 0.0) for f in COST_FIELDS}
+        return {
+            "expected": expected,
+            "first_line": first_line,
+            "branches": branches,
+            "p_escalate": p_escalate,
+            "p_response": p_response,
+            "qaly": qaly if any(p.qaly_gain is not None for p in chain) else None,
+        }
+
+
+def _scalar(x: Number) -> float:
+    return float(np.asarray(x).reshape(-1)[0])
+
+
+def with_societal(costs: Mapping[str, Number]) -> dict[str, Number]:
+    out = dict(costs)
+    out["societal"] = costs["allowed"] + costs["indirect"] + costs["adverse_events"]
+    return out
+
+
+def evaluate(scenario: Scenario, draws: Mapping[str, np.ndarray] | None = None) -> dict[str, dict[str, Any]]:
+    """Costs of every compared option with parameters replaced by ``draws`` (arrays by id).
+
+    Returns, per option id: ``expected`` and ``first_line`` cost mappings (with ``societal``),
+    ``p_escalate``, ``p_response``, ``qaly`` (or None) and ``branches``. Values are floats or
+    arrays broadcastable to the draws' length.
+    """
+    evaluator = _Evaluator(scenario, draws, detail=False)
+    results = {}
+    for start in scenario.compare:
+        raw = evaluator.option(start)
+        raw["expected"] = with_societal(raw["expected"])
+        raw["first_line"] = with_societal(raw["first_line"])
+        results[start] = raw
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Deterministic results
+
+
+@dataclass(frozen=True)
+class Costs:
+    allowed: float = 0.0
+    insurer: float = 0.0
+    patient: float = 0.0
+    indirect: float = 0.0
+    adverse_events: float = 0.0
+
+    @property
+    def societal(self) -> float:
+        return self.allowed + self.indirect + self.adverse_events
+
+    @property
+    def patient_total(self) -> float:
+        """What the episode costs the patient: out-of-pocket plus time, travel and lost work."""
+        return self.patient + self.indirect
+
+    def as_dict(self, *, societal: bool = True) -> dict[str, float]:
+        out = {f: getattr(self, f) for f in COST_FIELDS}
+        if societal:
+            out["societal"] = self.societal
+        return out
+
+    @classmethod
+    def of(cls, values: Mapping[str, Number]) -> Costs:
+        return cls(**{f: _scalar(values[f]) for f in COST_FIELDS})
+
+
+@dataclass(frozen=True)
+class Branch:
+    path: tuple[str, ...]
+    probability: float
+    costs: Costs
+    lines: tuple[VisitLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    id: str
+    label: str
+    expected: Costs
+    first_line: Costs
+    p_escalate: float
+    p_response: float
+    branches: tuple[Branch, ...]
+    qaly: float | None = None
+
+    def cost_per_responder(self, perspective: str = "societal") -> float | None:
+        """Expected cost divided by the probability of responding somewhere in the chain."""
+        if self.p_response <= 0:
+            return None
+        return getattr(self.expected, perspective) / self.p_response
+
+
+@dataclass(frozen=True)
+class Comparison:
+    scenario: Scenario
+    options: tuple[OptionResult, ...] = field(default=())
+
+    def __iter__(self) -> Iterator[OptionResult]:
+        return iter(self.options)
+
+    def option(self, option_id: str) -> OptionResult:
+        return next(o for o in self.options if o.id == option_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON result of SPEC §5 (without ``psa``)."""
+        options = {}
+        for o in self.options:
+            options[o.id] = {
+                "label": o.label,
+                "expected": o.expected.as_dict(),
+                "first_line": o.first_line.as_dict(),
+                "p_escalate": o.p_escalate,
+                "p_response": o.p_response,
+                "cost_per_responder": {
+                    p: o.cost_per_responder(p) for p in ("allowed", "insurer", "patient", "societal")
+                },
+                "branches": [
+                    {"path": list(b.path), "probability": b.probability, **b.costs.as_dict(societal=False)}
+                    for b in o.branches
+                ],
+            }
+            if o.qaly is not None:
+                options[o.id]["qaly_gain"] = o.qaly
+        return {
+            "schema_version": 1,
+            "scenario": self.scenario.label or self.scenario.name,
+            "currency": self.scenario.currency,
+            "schedule": self.scenario.schedule,
+            "self_pay": self.scenario.insurance is None,
+            "options": options,
+        }
+
+
+def compare(scenario: Scenario) -> Comparison:
+    """Base-case costs of every option the scenario compares (SPEC §4.4).
+
+    Examples
+    --------
+    >>> from calculator.io import load_scenario, DATA_DIR
+    >>> result = compare(load_scenario(DATA_DIR / "scenarios" / "self-pay.json"))
+    >>> all(o.expected.insurer == 0 for o in result)
+    True
+    """
+    evaluator = _Evaluator(scenario, None, detail=True)
+    options = []
+    for start in scenario.compare:
+        raw = evaluator.option(start)
+        branches = tuple(
+            Branch(b["path"], _scalar(b["probability"]), Costs.of(b["costs"]), b["lines"]) for b in raw["branches"]
+        )
+        options.append(
+            OptionResult(
+                id=start,
+                label=scenario.pathways.get(start).label,
+                expected=Costs.of(raw["expected"]),
+                first_line=Costs.of(raw["first_line"]),
+                p_escalate=_scalar(raw["p_escalate"]),
+                p_response=_scalar(raw["p_response"]),
+                branches=branches,
+                qaly=None if raw["qaly"] is None else _scalar(raw["qaly"]),
+            )
+        )
+    return Comparison(scenario, tuple(options))

@@ -1,0 +1,65 @@
+"""One exception family for everything the calculator can reject.
+
+The app catches :class:`CostModelError` and shows ``str(error)``; the command line prints it
+on one line and exits 2. So every message is a plain sentence that names the file, the row or
+field, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AnalysisError", "CostModelError", "InputError"]
+
+_FOUND_MAX = 60
+
+
+def describe_found(value: object) -> str:
+    """Short, printable description of an offending value for an error message."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= _FOUND_MAX else value[: _FOUND_MAX - 1] + "…"
+        return repr(shown) if shown else "an empty text"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    text = str(value)
+    return text if len(text) <= _FOUND_MAX else text[: _FOUND_MAX - 1] + "…"
+
+
+class CostModelError(Exception):
+    """Base class: anything the calculator rejects as input or cannot compute."""
+
+
+class InputError(CostModelError):
+    """Invalid input: a file, a row or a field that breaks a rule of SPEC §3.
+
+    Built from the offending values so the message always says where, what was expected and
+    what was found:
+
+    >>> str(InputError("plan.json", "insurance.coinsurance", "a number from 0 to 1", 1.3))
+    'plan.json: insurance.coinsurance: expected a number from 0 to 1, found 1.3.'
+    """
+
+    def __init__(
+        self,
+        source: str,
+        where: str,
+        expected: str,
+        found: object = None,
+        *,
+        found_text: str | None = None,
+    ) -> None:
+        self.source = source
+        self.where = where
+        self.expected = expected
+        self.found = found_text if found_text is not None else describe_found(found)
+        location = f"{source}: {where}" if where else source
+        super().__init__(f"{location}: expected {expected}, found {self.found}.")
+
+
+class AnalysisError(CostModelError):
+    """A valid input that asks for an analysis that cannot be done (e.g. a break-even on a
+    number with no range)."""

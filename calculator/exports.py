@@ -1,0 +1,38 @@
+"""CSV output that is safe to open in a spreadsheet.
+
+A text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is run as a
+formula by Excel and LibreOffice; such cells get a leading apostrophe (OWASP's advice). Numbers
+are written as numbers, so negative amounts are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+__all__ = ["neutralise", "to_csv"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> object:
+    """Make one cell safe for spreadsheets.
+
+    >>> neutralise("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise(-5.0)
+    -5.0
+    """
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralise(c) for c in row])
+    return buffer.getvalue()
