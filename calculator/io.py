@@ -79,6 +79,7 @@ _SCENARIO_KEYS = (
     "insurance",
     "indirect",
     "psa",
+    "budget",
 )
 _INSURANCE_KEYS = (
     "deductible",
@@ -798,6 +799,11 @@ def scenario_from_dict(
     indirect = _indirect(checker, raw.get("indirect", {}))
     psa = _psa(checker, raw.get("psa"))
     _check_codes(checker, pathways, prices)
+    budget = None
+    if raw.get("budget") is not None:
+        from .budget import budget_inputs_from_dict
+
+        budget = budget_inputs_from_dict(raw["budget"], tuple(compare_raw), source=source, prefix="budget")
 
     scenario = Scenario(
         prices=prices,
@@ -809,6 +815,7 @@ def scenario_from_dict(
         price_overrides=tuple(overrides),
         price_spread=spread,
         psa=psa,
+        budget=budget,
         label=checker.text("label", raw.get("label")),
         description=checker.text("description", raw.get("description")),
         name=name,

@@ -17,6 +17,7 @@ __all__ = [
     "EVIDENCE_TAGS",
     "VISIT_KINDS",
     "AdverseEvent",
+    "BudgetInputs",
     "Indirect",
     "InsurancePlan",
     "Item",
@@ -228,6 +229,18 @@ class Indirect:
 
 
 @dataclass(frozen=True)
+class BudgetInputs:
+    """A member population for the budget impact (SPEC §4.7); mixes are (option, share)."""
+
+    members: int
+    episodes_per_1000: float
+    current_mix: tuple[tuple[str, float], ...]
+    proposed_mix: tuple[tuple[str, float], ...]
+    years: int = 1
+    growth: float = 0.0  # yearly growth of the membership, e.g. 0.02
+
+
+@dataclass(frozen=True)
 class PsaSettings:
     draws: int = 0
     seed: int | None = None
@@ -246,6 +259,7 @@ class Scenario:
     price_overrides: tuple[tuple[str, Param], ...] = ()
     price_spread: float = 0.0
     psa: PsaSettings = field(default_factory=PsaSettings)
+    budget: BudgetInputs | None = None
     label: str = ""
     description: str = ""
     name: str = ""

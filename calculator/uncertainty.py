@@ -1,0 +1,592 @@
+"""Uncertainty and decision analysis (SPEC §4.6): PSA, one-way sensitivity, break-even.
+
+All three reuse :func:`calculator.costing.evaluate`, which takes every parameter either at its
+base value or as an array of values. A probabilistic analysis is one array per uncertain number
+(one entry per draw, processed in chunks to bound memory); a one-way analysis is one array of
+length 2P with each number at its low and its high in turn; a break-even search is a grid. None
+of them loops over draws in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from .costing import Parameter, compare, evaluate, parameters
+from .errors import AnalysisError, InputError
+from .formatting import format_money, format_percent
+from .io import MAX_DRAWS
+from .models import Param, Scenario
+
+__all__ = [
+    "PERSPECTIVES",
+    "BreakEven",
+    "OneWay",
+    "PsaResult",
+    "break_even",
+    "distribution_parameters",
+    "icers",
+    "one_way",
+    "run_psa",
+    "sample",
+]
+
+PERSPECTIVES = ("patient", "insurer", "allowed", "societal")
+PERSPECTIVE_WORDS = {
+    "patient": "for you",
+    "insurer": "for the plan",
+    "allowed": "in total billed cost",
+    "societal": "overall (care, time, travel and adverse events)",
+}
+CHUNK = 50_000
+OOP_PERCENTILES = (5, 25, 50, 75, 95)
+DEFAULT_WTP = tuple(float(x) for x in np.linspace(0, 150_000, 31))
+
+
+# --------------------------------------------------------------------------------------------
+# Distributions fitted by the method of moments
+
+
+def distribution_parameters(param: Param) -> tuple[str, tuple[float, ...]]:
+    """The numpy distribution and its parameters for an uncertain number.
+
+    ``value`` is the mean and ``(high − low) / 3.92`` the standard error (SPEC §4.6).
+
+    >>> distribution_parameters(Param(0.5, "beta", 0.4, 0.6))
+    ('beta', (47.5..., 47.5...))
+    >>> distribution_parameters(Param(100.0, "gamma", 80.0, 120.0))
+    ('gamma', (96.04..., 1.04...))
+    """
+    mean = param.value
+    sd = ((param.high or 0.0) - (param.low or 0.0)) / 3.92
+    if param.dist == "fixed" or sd <= 0:
+        return "fixed", (mean,)
+    if param.dist == "uniform":
+        return "uniform", (float(param.low), float(param.high))  # type: ignore[arg-type]
+    if param.dist == "beta":
+        common = mean * (1 - mean) / (sd * sd) - 1
+        return "beta", (mean * common, (1 - mean) * common)
+    if param.dist == "gamma":
+        return "gamma", (mean * mean / (sd * sd), sd * sd / mean)
+    if param.dist == "lognormal":
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return "lognormal", (math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+    raise AnalysisError(f"unknown distribution {param.dist!r}")
+
+
+def sample(param: Param, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` draws of one uncertain number."""
+    name, args = distribution_parameters(param)
+    if name == "fixed":
+        return np.full(n, args[0])
+    if name == "uniform":
+        return rng.uniform(args[0], args[1], n)
+    if name == "beta":
+        return rng.beta(args[0], args[1], n)
+    if name == "gamma":
+        return rng.gamma(args[0], args[1], n)
+    return rng.lognormal(args[0], args[1], n)
+
+
+def _uncertain(scenario: Scenario) -> list[Parameter]:
+    return [p for p in parameters(scenario) if p.param.uncertain]
+
+
+def _check_draws(draws: int) -> None:
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
+        raise InputError("psa", "draws", f"a whole number from 1 to {MAX_DRAWS:,}", draws)
+
+
+# --------------------------------------------------------------------------------------------
+# Probabilistic sensitivity analysis
+
+
+def _p_cheapest(costs: np.ndarray) -> np.ndarray:
+    """Share of draws in which each option is cheapest; ties are shared equally."""
+    lowest = costs.min(axis=1, keepdims=True)
+    is_lowest = costs <= lowest + 1e-9 * np.maximum(1.0, np.abs(lowest))
+    return (is_lowest / is_lowest.sum(axis=1, keepdims=True)).sum(axis=0)
+
+
+def _weighted_percentiles(values: np.ndarray, weights: np.ndarray, percents: Sequence[float]) -> list[float]:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    cumulative /= cumulative[-1]
+    positions = np.searchsorted(cumulative, np.asarray(percents) / 100.0, side="left")
+    return [float(values[order][min(i, len(values) - 1)]) for i in positions]
+
+
+@dataclass(frozen=True)
+class PsaResult:
+    """Draws of every option's expected costs, and what follows from them."""
+
+    draws: int
+    seed: int | None
+    options: tuple[str, ...]
+    labels: tuple[str, ...]
+    currency: str
+    samples: Mapping[str, np.ndarray]  # perspective → (draws, options)
+    qaly: np.ndarray | None  # (draws, options) or None when no pathway gives a QALY gain
+    out_of_pocket: Mapping[str, Mapping[str, Any]]
+    oop_budget: float | None = None
+    reference: str | None = None
+    wtp: tuple[float, ...] = DEFAULT_WTP
+    summary: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
+    p_cheapest: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def ceac(self, wtp: Sequence[float] | None = None, perspective: str = "allowed") -> dict[str, np.ndarray]:
+        """Probability each option has the highest net monetary benefit at each willingness to
+        pay per QALY (cost-effectiveness acceptability curve)."""
+        if self.qaly is None:
+            raise AnalysisError("no pathway gives a QALY gain, so there is no acceptability curve")
+        wtp_values = np.asarray(self.wtp if wtp is None else wtp, dtype=float)
+        costs = self.samples[perspective]
+        out = np.empty((len(wtp_values), len(self.options)))
+        for i, lam in enumerate(wtp_values):  # a loop over thresholds, vectorised over draws
+            out[i] = _p_cheapest(costs - lam * self.qaly) / self.draws
+        return {option: out[:, j] for j, option in enumerate(self.options)}
+
+    def net_monetary_benefit(self, wtp: float, perspective: str = "allowed") -> dict[str, float]:
+        if self.qaly is None:
+            raise AnalysisError("no pathway gives a QALY gain, so there is no net monetary benefit")
+        nmb = (wtp * self.qaly - self.samples[perspective]).mean(axis=0)
+        return dict(zip(self.options, map(float, nmb), strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "draws": self.draws,
+            "seed": self.seed,
+            "options": {o: dict(self.summary[o]) for o in self.options},
+            "p_cheapest": {k: dict(v) for k, v in self.p_cheapest.items()},
+            "out_of_pocket": {o: dict(v) for o, v in self.out_of_pocket.items()},
+        }
+        if self.oop_budget is not None:
+            out["oop_budget"] = self.oop_budget
+        if self.qaly is not None:
+            means = self.qaly.mean(axis=0)
+            for j, option in enumerate(self.options):
+                out["options"][option]["qaly_gain"] = _stats(self.qaly[:, j])
+            curve = self.ceac()
+            out["ceac"] = {
+                "perspective": "allowed",
+                "wtp": list(self.wtp),
+                "probability": {o: [float(x) for x in v] for o, v in curve.items()},
+            }
+            mean_costs = dict(zip(self.options, self.samples["allowed"].mean(axis=0), strict=True))
+            reference = self.reference or self.options[0]
+            out["icer"] = {
+                "reference": reference,
+                "perspective": "allowed",
+                "options": icers(mean_costs, dict(zip(self.options, means, strict=True)), reference),
+            }
+        return out
+
+    def table(self) -> str:
+        """Plain-text summary for the terminal."""
+        lines = [f"Probabilistic analysis: {self.draws:,} draws, seed {self.seed} (mean and 95% interval)"]
+        width = max(len(label) for label in self.labels)
+        for option, label in zip(self.options, self.labels, strict=True):
+            cells = []
+            for perspective, name in (("patient", "you pay"), ("insurer", "plan pays"), ("societal", "societal")):
+                s = self.summary[option][perspective]
+                cells.append(
+                    f"{name} {format_money(s['mean'], self.currency)} "
+                    f"({format_money(s['p2_5'], self.currency)}–{format_money(s['p97_5'], self.currency)})"
+                )
+            cheapest = format_percent(self.p_cheapest["patient"][option])
+            lines.append(f"  {label.ljust(width)}  " + "; ".join(cells) + f"; cheapest for you in {cheapest}")
+        return "\n".join(lines)
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    low, high = np.percentile(values, [2.5, 97.5])
+    return {"mean": float(values.mean()), "p2_5": float(low), "p97_5": float(high)}
+
+
+def run_psa(
+    scenario: Scenario,
+    draws: int,
+    seed: int | None = None,
+    *,
+    oop_budget: float | None = None,
+    reference: str | None = None,
+    wtp: Sequence[float] = DEFAULT_WTP,
+    chunk: int = CHUNK,
+) -> PsaResult:
+    """Probabilistic sensitivity analysis through the plan's cost sharing.
+
+    Every uncertain number is drawn ``draws`` times (seeded); each draw costs every option's
+    escalation tree claim by claim. The patient's out-of-pocket distribution mixes parameter
+    uncertainty (draws) with the spread between patients (branches).
+    """
+    _check_draws(draws)
+    if oop_budget is not None and (not math.isfinite(oop_budget) or oop_budget < 0):
+        raise InputError("psa", "oop_budget", "a non-negative amount", oop_budget)
+    if reference is not None and reference not in scenario.compare:
+        raise InputError("psa", "reference", f"one of the compared options ({', '.join(scenario.compare)})", reference)
+    uncertain = _uncertain(scenario)
+    rng = np.random.default_rng(seed)
+    options = scenario.compare
+    k = len(options)
+    samples = {p: np.empty((draws, k)) for p in PERSPECTIVES}
+    has_qaly = any(pw.qaly_gain is not None for option in options for pw in scenario.pathways.chain(option))
+    qaly = np.zeros((draws, k)) if has_qaly else None
+    # Out-of-pocket mixture: per option, per branch, the draws' branch cost and probability.
+    branch_costs: dict[str, list[np.ndarray]] = {o: [] for o in options}
+    branch_probs: dict[str, list[np.ndarray]] = {o: [] for o in options}
+    for start in range(0, draws, chunk):
+        n = min(chunk, draws - start)
+        values = {p.id: sample(p.param, n, rng) for p in uncertain}
+        results = evaluate(scenario, values)
+        for j, option in enumerate(options):
+            expected = results[option]["expected"]
+            for perspective in PERSPECTIVES:
+                samples[perspective][start : start + n, j] = expected[perspective]
+            if qaly is not None and results[option]["qaly"] is not None:
+                qaly[start : start + n, j] = results[option]["qaly"]
+            for b, branch in enumerate(results[option]["branches"]):
+                cost = np.broadcast_to(branch["costs"]["patient"], (n,)).astype(float)
+                prob = np.broadcast_to(branch["probability"], (n,)).astype(float)
+                if start == 0:
+                    branch_costs[option].append(np.empty(draws))
+                    branch_probs[option].append(np.empty(draws))
+                branch_costs[option][b][start : start + n] = cost
+                branch_probs[option][b][start : start + n] = prob
+
+    summary = {o: {p: _stats(samples[p][:, j]) for p in PERSPECTIVES} for j, o in enumerate(options)}
+    p_cheapest = {
+        p: dict(zip(options, map(float, _p_cheapest(samples[p]) / draws), strict=True))
+        for p in ("patient", "insurer", "allowed", "societal")
+    }
+    out_of_pocket = {}
+    for option in options:
+        values = np.concatenate(branch_costs[option])
+        weights = np.concatenate(branch_probs[option]) / draws
+        percentiles = _weighted_percentiles(values, weights, OOP_PERCENTILES)
+        entry: dict[str, Any] = {
+            "mean": float(np.dot(values, weights)),
+            "percentiles": {f"p{q}": v for q, v in zip(OOP_PERCENTILES, percentiles, strict=True)},
+        }
+        if oop_budget is not None:
+            entry["p_over_budget"] = min(1.0, float(weights[values > oop_budget].sum() / weights.sum()))
+        out_of_pocket[option] = entry
+    labels = tuple(scenario.pathways.get(o).label for o in options)
+    return PsaResult(
+        draws=draws,
+        seed=seed,
+        options=tuple(options),
+        labels=labels,
+        currency=scenario.currency,
+        samples=samples,
+        qaly=qaly,
+        out_of_pocket=out_of_pocket,
+        oop_budget=oop_budget,
+        reference=reference,
+        wtp=tuple(float(w) for w in wtp),
+        summary=summary,
+        p_cheapest=p_cheapest,
+    )
+
+
+def icers(costs: Mapping[str, float], qalys: Mapping[str, float], reference: str) -> dict[str, dict[str, Any]]:
+    """Incremental cost-effectiveness of each option against ``reference``.
+
+    >>> icers({"a": 100.0, "b": 300.0, "c": 400.0}, {"a": 0.1, "b": 0.2, "c": 0.05}, "a")["b"]
+    {'delta_cost': 200.0, 'delta_qaly': 0.1, 'icer': 2000.0, 'status': 'more costly, more effective'}
+    """
+    out = {}
+    for option in costs:
+        if option == reference:
+            continue
+        d_cost = float(costs[option] - costs[reference])
+        d_qaly = float(qalys[option] - qalys[reference])
+        if d_qaly <= 0 and d_cost >= 0:
+            status, icer = "dominated", None
+        elif d_qaly >= 0 and d_cost <= 0:
+            status, icer = "dominant", None
+        elif d_qaly > 0:
+            status, icer = "more costly, more effective", d_cost / d_qaly
+        else:
+            status, icer = "less costly, less effective", d_cost / d_qaly
+        out[option] = {"delta_cost": d_cost, "delta_qaly": round(d_qaly, 12), "icer": icer, "status": status}
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# One-way sensitivity
+
+
+def _costs_by_perspective(results: Mapping[str, Any], options: Sequence[str], n: int) -> dict[str, np.ndarray]:
+    return {
+        p: np.stack([np.broadcast_to(results[o]["expected"][p], (n,)) for o in options], axis=1) for p in PERSPECTIVES
+    }
+
+
+@dataclass(frozen=True)
+class OneWay:
+    """Each uncertain number at its low and high, the others at base (tornado data)."""
+
+    options: tuple[str, ...]
+    labels: tuple[str, ...]
+    currency: str
+    base: Mapping[str, Mapping[str, float]]  # perspective → option → cost
+    rows: tuple[Mapping[str, Any], ...]
+
+    def to_frame(self, perspective: str, option: str) -> pd.DataFrame:
+        """Tornado data for one option and perspective, the widest swing first."""
+        records = []
+        for row in self.rows:
+            at_low, at_high = row["results"][perspective][option]
+            records.append(
+                {
+                    "id": row["id"],
+                    "label": row["label"],
+                    "low": row["low"],
+                    "high": row["high"],
+                    "base_value": row["base_value"],
+                    "cost_at_low": at_low,
+                    "cost_at_high": at_high,
+                    "swing": abs(at_high - at_low),
+                    "cheapest_at_low": row["cheapest"][perspective][0],
+                    "cheapest_at_high": row["cheapest"][perspective][1],
+                }
+            )
+        frame = pd.DataFrame.from_records(
+            records,
+            columns=[
+                "id",
+                "label",
+                "low",
+                "high",
+                "base_value",
+                "cost_at_low",
+                "cost_at_high",
+                "swing",
+                "cheapest_at_low",
+                "cheapest_at_high",
+            ],
+        )
+        return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+    def switches(self, perspective: str) -> list[Mapping[str, Any]]:
+        """Rows where the cheapest option at an end differs from the base case's."""
+        base_best = min(self.base[perspective], key=self.base[perspective].__getitem__)
+        return [r for r in self.rows if any(best != base_best for best in r["cheapest"][perspective])]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base": {p: dict(v) for p, v in self.base.items()},
+            "rows": [
+                {
+                    **{k: row[k] for k in ("id", "label", "low", "high", "base_value", "source", "evidence")},
+                    "results": {p: {o: list(v) for o, v in row["results"][p].items()} for p in PERSPECTIVES},
+                    "cheapest": {p: list(row["cheapest"][p]) for p in PERSPECTIVES},
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def one_way(scenario: Scenario) -> OneWay:
+    """Tornado data for every uncertain number, all options and perspectives in one evaluation."""
+    uncertain = _uncertain(scenario)
+    options = scenario.compare
+    n = 2 * len(uncertain)
+    values = {}
+    for i, p in enumerate(uncertain):
+        column = np.full(max(n, 1), p.param.value)
+        column[2 * i] = p.param.low
+        column[2 * i + 1] = p.param.high
+        values[p.id] = column
+    base_results = evaluate(scenario)
+    base = {
+        p: {o: float(np.asarray(base_results[o]["expected"][p]).reshape(-1)[0]) for o in options} for p in PERSPECTIVES
+    }
+    rows = []
+    if uncertain:
+        costs = _costs_by_perspective(evaluate(scenario, values), options, n)
+        cheapest = {p: np.asarray(options)[costs[p].argmin(axis=1)] for p in PERSPECTIVES}
+        for i, p in enumerate(uncertain):
+            rows.append(
+                {
+                    "id": p.id,
+                    "label": p.label,
+                    "low": p.param.low,
+                    "high": p.param.high,
+                    "base_value": p.param.value,
+                    "unit": p.unit,
+                    "source": p.param.source,
+                    "evidence": p.param.evidence,
+                    "results": {
+                        persp: {
+                            o: (float(costs[persp][2 * i, j]), float(costs[persp][2 * i + 1, j]))
+                            for j, o in enumerate(options)
+                        }
+                        for persp in PERSPECTIVES
+                    },
+                    "cheapest": {
+                        persp: (str(cheapest[persp][2 * i]), str(cheapest[persp][2 * i + 1])) for persp in PERSPECTIVES
+                    },
+                }
+            )
+    labels = tuple(scenario.pathways.get(o).label for o in options)
+    return OneWay(tuple(options), labels, scenario.currency, base, tuple(rows))
+
+
+# --------------------------------------------------------------------------------------------
+# Break-even
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    parameter: str
+    label: str
+    unit: str
+    option_a: str
+    option_b: str
+    label_a: str
+    label_b: str
+    perspective: str
+    low: float
+    high: float
+    value: float | None  # where the two costs are equal, or None when they never are in range
+    a_cheaper_below: bool | None  # is A the cheaper option below the break-even (or throughout)?
+    whole: bool
+    currency: str
+    sentence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        keys = ("parameter", "label", "option_a", "option_b", "perspective", "low", "high", "value", "sentence")
+        return {k: getattr(self, k) for k in keys}
+
+
+def break_even(
+    scenario: Scenario,
+    parameter_id: str,
+    option_a: str,
+    option_b: str,
+    perspective: str = "patient",
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    grid: int = 401,
+) -> BreakEven:
+    """Where ``option_a`` and ``option_b`` cost the same as one number moves over its range.
+
+    The range defaults to the number's own low..high. Whole numbers (visit counts) are searched
+    over whole values; others on a grid, then refined by Brent's method.
+    """
+    by_id = {p.id: p for p in parameters(scenario)}
+    if parameter_id not in by_id:
+        raise InputError("break-even", "parameter", "the id of a scenario number (see `parameters`)", parameter_id)
+    for name, option in (("option_a", option_a), ("option_b", option_b)):
+        if option not in scenario.compare:
+            raise InputError("break-even", name, f"one of the compared options ({', '.join(scenario.compare)})", option)
+    if option_a == option_b:
+        raise InputError("break-even", "option_b", "an option different from option_a", option_b)
+    if perspective not in PERSPECTIVES:
+        raise InputError("break-even", "perspective", f"one of {', '.join(PERSPECTIVES)}", perspective)
+    target = by_id[parameter_id]
+    lo = target.param.low if low is None else low
+    hi = target.param.high if high is None else high
+    if lo is None or hi is None:
+        raise AnalysisError(f"{target.label} has no range: give low and high to search for a break-even")
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi or lo < 0:
+        raise InputError("break-even", "range", "0 ≤ low ≤ high", found_text=f"{lo:g}..{hi:g}")
+    if target.probability and hi > 1:
+        raise InputError("break-even", "high", "a probability from 0 to 1", hi)
+
+    def difference(xs: np.ndarray) -> np.ndarray:
+        results = evaluate(scenario, {parameter_id: xs})
+        a = np.broadcast_to(results[option_a]["expected"][perspective], xs.shape)
+        b = np.broadcast_to(results[option_b]["expected"][perspective], xs.shape)
+        return np.asarray(a - b, dtype=float)
+
+    if target.whole:
+        xs = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
+        if len(xs) == 0:
+            xs = np.array([lo])
+    else:
+        xs = np.linspace(lo, hi, grid)
+    diff = difference(xs)
+    tolerance = 1e-9 * max(1.0, float(np.abs(diff).max()))
+    sign = np.where(np.abs(diff) <= tolerance, 0, np.sign(diff))
+    value: float | None = None
+    nonzero = np.flatnonzero(sign)
+    a_cheaper_below: bool | None = None
+    if len(nonzero):
+        a_cheaper_below = bool(sign[nonzero[0]] < 0)
+        first_sign = sign[nonzero[0]]
+        flips = np.flatnonzero(sign[nonzero] != first_sign)
+        if len(flips):
+            j = nonzero[flips[0]]  # first grid point where the order has changed
+            i = nonzero[flips[0] - 1]  # last grid point before it with the first order
+            if target.whole:
+                value = float(xs[j - 1])  # the last whole value at which A is not yet dearer
+            elif sign[j - 1] == 0 and j - 1 > i:
+                value = float(xs[i + 1])  # equal over an interval: where equality starts
+            else:
+                value = float(brentq(lambda x: float(difference(np.array([x]))[0]), xs[i], xs[j], xtol=1e-9))
+    elif len(sign):
+        a_cheaper_below = None  # equal over the whole range
+    labels = {o: scenario.pathways.get(o).label for o in (option_a, option_b)}
+    result = BreakEven(
+        parameter=parameter_id,
+        label=target.label,
+        unit=target.unit,
+        option_a=option_a,
+        option_b=option_b,
+        label_a=labels[option_a],
+        label_b=labels[option_b],
+        perspective=perspective,
+        low=float(lo),
+        high=float(hi),
+        value=value,
+        a_cheaper_below=a_cheaper_below,
+        whole=target.whole,
+        currency=scenario.currency,
+    )
+    return _with_sentence(result)
+
+
+def _format_value(value: float, unit: str, currency: str) -> str:
+    if unit == "money":
+        return format_money(value, currency, cents=value < 100)
+    if unit == "probability":
+        return format_percent(value, 1 if value < 0.1 else 0)
+    return f"{value:,.4g}"
+
+
+def _with_sentence(be: BreakEven) -> BreakEven:
+    """Attach the plain-language sentence, e.g. "Dry needling stays cheaper for you than
+    physical therapy alone unless it takes more than 9 sessions"."""
+    words = PERSPECTIVE_WORDS[be.perspective]
+    name = be.label.split(": ", 1)[-1]
+    name = name[0].lower() + name[1:]
+    span = f"{_format_value(be.low, be.unit, be.currency)} to {_format_value(be.high, be.unit, be.currency)}"
+    if be.a_cheaper_below is None:
+        text = f"{be.label_a} and {be.label_b} cost the same {words} whatever the {name} (from {span})."
+    elif be.value is None:
+        cheaper, dearer = (be.label_a, be.label_b) if be.a_cheaper_below else (be.label_b, be.label_a)
+        text = f"{cheaper} is cheaper {words} than {dearer} across the whole range of {name} ({span}): no break-even."
+    else:
+        cheaper, dearer = (be.label_a, be.label_b) if be.a_cheaper_below else (be.label_b, be.label_a)
+        shown = _format_value(be.value, be.unit, be.currency)
+        if be.whole:
+            visit = be.label.split(": ", 1)[-1].replace(", number of visits", "").strip()
+            text = f"{cheaper} stays cheaper {words} than {dearer} unless it takes more than {shown} {visit!r} visits."
+        else:
+            text = f"{cheaper} stays cheaper {words} than {dearer} unless the {name} is above {shown}."
+    return BreakEven(**{**be.__dict__, "sentence": text})
+
+
+def base_costs(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Deterministic expected costs by perspective and option (for checks and tables)."""
+    result = compare(scenario)
+    return {p: {o.id: getattr(o.expected, p) for o in result} for p in PERSPECTIVES}
