@@ -21,12 +21,19 @@ def describe_found(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= _FOUND_MAX else value[: _FOUND_MAX - 1] + "…"
         return repr(shown) if shown else "an empty text"
+    if isinstance(value, int) and abs(value) > 10**_FOUND_MAX:
+        return "a number too large to use"
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list | tuple):
         return f"a list of {len(value)}"
     text = str(value)
     return text if len(text) <= _FOUND_MAX else text[: _FOUND_MAX - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """Keep a message on one line whatever names the input used (e.g. a key with a newline)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class CostModelError(Exception):
@@ -52,11 +59,11 @@ class InputError(CostModelError):
         *,
         found_text: str | None = None,
     ) -> None:
-        self.source = source
-        self.where = where
+        self.source = _printable(source)
+        self.where = _printable(where)
         self.expected = expected
         self.found = found_text if found_text is not None else describe_found(found)
-        location = f"{source}: {where}" if where else source
+        location = f"{self.source}: {self.where}" if self.where else self.source
         super().__init__(f"{location}: expected {expected}, found {self.found}.")
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, describe_found
 from .models import (
     CATEGORIES,
     DISTRIBUTIONS,
@@ -61,6 +61,7 @@ MAX_ROWS = 20_000
 MAX_DRAWS = 1_000_000
 MAX_VISIT_COUNT = 1_000
 MAX_PATHWAYS = 200
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 _PRICE_REQUIRED = ("code", "description", "category", "unit", "source", "as_of")
@@ -180,9 +181,12 @@ class _Checker:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             expected = "a probability from 0 to 1" if probability else "a number"
             raise self.fail(where, expected, raw)
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            value = math.inf
         if not math.isfinite(value):
-            raise self.fail(where, "a finite number", found_text=str(raw))
+            raise self.fail(where, "a finite number", found_text=describe_found(raw))
         if probability and not 0.0 <= value <= 1.0:
             raise self.fail(where, "a probability from 0 to 1", raw)
         if value < 0:
@@ -190,7 +194,7 @@ class _Checker:
         if whole and value != int(value):
             raise self.fail(where, "a whole number", raw)
         if maximum is not None and value > maximum:
-            raise self.fail(where, f"a number of at most {maximum:,g}", raw)
+            raise self.fail(where, f"a number of at most {maximum:,.0f}", raw)
         return value
 
     def param(self, where: str, raw: object, *, probability: bool = False, whole: bool = False) -> Param:
@@ -265,6 +269,13 @@ def _join(where: str, key: str) -> str:
 # Files
 
 
+def _too_big(source: str, size: int) -> InputError:
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    # Round up so a file just over the limit never reads as "10.0 MB".
+    shown = math.ceil(size / (1024 * 1024) * 10) / 10
+    return InputError(source, "", f"a file of at most {limit} MB", found_text=f"{shown:.1f} MB ({size:,} bytes)")
+
+
 def read_file_bytes(path: str | Path) -> bytes:
     """Read a file, refusing missing files and absurd sizes before reading them."""
     path = Path(path)
@@ -272,24 +283,14 @@ def read_file_bytes(path: str | Path) -> bytes:
         raise InputError(str(path), "", "an existing file", found_text="no such file")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(
-            path.name,
-            "",
-            f"a file of at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
-            found_text=f"{size / (1024 * 1024):.1f} MB",
-        )
+        raise _too_big(path.name, size)
     return path.read_bytes()
 
 
 def decode_text(data: bytes, source: str) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(
-            source,
-            "",
-            f"a file of at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
-            found_text=f"{len(data) / (1024 * 1024):.1f} MB",
-        )
-    if b"\x00" in data[:4096]:
+        raise _too_big(source, len(data))
+    if b"\x00" in data:
         raise InputError(source, "", "a UTF-8 text file", found_text="binary data")
     try:
         return data.decode("utf-8-sig")
@@ -326,6 +327,8 @@ def _parse_document(text: str, source: str, fmt: str) -> Any:
             "valid JSON",
             found_text=f"a syntax error ({exc.msg})",
         ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of thousands of digits
+        raise InputError(source, "", "valid JSON with ordinary numbers", found_text=f"{exc}"[:80]) from None
 
 
 def _load_document(path: Path) -> Any:
@@ -405,10 +408,10 @@ def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[tuple[int, l
     while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
         body = lines[first].lstrip("#").strip()
         if body:
+            # Known metadata keys are read; any other comment line is just a comment.
             match = re.match(r"([A-Za-z_]+)\s*[:=]\s*(.*)", body)
-            if match is None:
-                raise InputError(source, f"row {first + 1}", "a header line like '# currency: USD'", body)
-            header_meta[match[1].lower()] = match[2].strip().strip('"')
+            if match is not None and match[1].lower() in _METADATA_KEYS:
+                header_meta[match[1].lower()] = match[2].strip().strip('"')
         first += 1
     try:
         reader = csv.reader(io.StringIO("\n".join(lines[first:])), strict=True)
@@ -426,7 +429,7 @@ def _xlsx_rows(data: bytes, source: str) -> tuple[dict[str, Any], list[tuple[int
     from openpyxl import load_workbook
 
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(source, "", "a file of at most 10 MB", found_text=f"{len(data) / 1048576:.1f} MB")
+        raise _too_big(source, len(data))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -473,6 +476,8 @@ def _price_table_from_rows(
     schedules = tuple(c for c in columns if c not in _PRICE_REQUIRED + _PRICE_TEXT_OPTIONAL)
     if not schedules:
         raise checker.fail(f"row {header_line}", "at least one price schedule column", found_text="none")
+    if len(rows) == 1:
+        raise checker.fail("", "a header row and at least one price row", found_text="only the header row")
     if len(rows) - 1 > MAX_ROWS:
         raise checker.fail("", f"at most {MAX_ROWS:,} price rows", found_text=f"{len(rows) - 1:,}")
     records = []
@@ -485,13 +490,25 @@ def _price_table_from_rows(
     return _build_price_table(checker, records, schedules, meta, name)
 
 
+def _cell_text(cell: Any) -> str:
+    """A text cell, with the apostrophe our own CSV export adds before formula-like text removed
+    (so an exported table reads back exactly)."""
+    text = "" if cell is None else str(cell).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
+
+
 def _cell_number(cell: Any) -> Any:
     """Spreadsheet cells arrive as text; a price cell becomes a number where it reads as one."""
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return cell
-    text = str(cell).strip().replace(",", "")
+    text = str(cell).strip()
     if text.startswith("$"):
         text = text[1:]
+    # Commas only as thousands separators ("1,250.00"); "1,5" is not silently read as 15.
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
     try:
         return float(text)
     except ValueError:
@@ -531,14 +548,14 @@ def _build_price_table(
         price_rows.append(
             PriceRow(
                 code=code,
-                description=str(cells.get("description", "") or "").strip(),
+                description=_cell_text(cells.get("description")),
                 category=category,
-                unit=str(cells.get("unit", "") or "").strip(),
+                unit=_cell_text(cells.get("unit")),
                 prices=tuple(values),
-                source=str(cells.get("source", "") or "").strip(),
+                source=_cell_text(cells.get("source")),
                 as_of=str(as_of).strip(),
                 evidence=evidence,
-                note=str(cells.get("note", "") or "").strip(),
+                note=_cell_text(cells.get("note")),
             )
         )
     return PriceTable(
@@ -790,6 +807,8 @@ def scenario_from_dict(
     if not isinstance(compare_raw, list) or not compare_raw:
         raise checker.fail("compare", "a non-empty list of pathway names", compare_raw)
     for i, pid in enumerate(compare_raw):
+        if not isinstance(pid, str):
+            raise checker.fail(f"compare[{i}]", "a pathway name", pid)
         if pid not in pathways:
             raise checker.fail(f"compare[{i}]", f"one of the pathways ({', '.join(pathways.ids)})", pid)
         if compare_raw.index(pid) != i:
