@@ -525,7 +525,7 @@ def _build_price_table(
     price_rows: list[PriceRow] = []
     codes: dict[str, str] = {}
     for where, cells, prices in records:
-        code = str(cells.get("code", "")).strip()
+        code = _cell_text(cells.get("code"))
         if isinstance(cells.get("code"), float) and float(cells["code"]).is_integer():
             code = str(int(cells["code"]))  # Excel turns 97110 into 97110.0
         if not code:

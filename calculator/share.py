@@ -1,0 +1,113 @@
+"""Share links: a scenario's changes from its preset, compact and versioned, in one URL token.
+
+The token is ``1.`` followed by base64url(zlib(JSON)) of ``{"p": preset, "c": changes}`` where
+``changes`` is a JSON merge patch (RFC 7386) on the preset's scenario document. A link is
+untrusted input: anything wrong with it (tampered, truncated, too large, an old version, changes
+that break a rule) raises :class:`~calculator.errors.InputError`, and the scenario it yields is
+validated like any uploaded file (shipped names and inline data only, never server paths).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InputError
+from .io import scenario_from_dict
+from .models import Scenario
+from .serialize import scenario_to_dict
+
+__all__ = ["MAX_TOKEN_CHARS", "apply_patch", "decode_link", "encode_link", "make_patch", "scenario_from_link"]
+
+VERSION = "1"
+MAX_TOKEN_CHARS = 6_000  # keeps whole URLs well under common 8 KB limits
+_SOURCE = "share link"
+
+
+def make_patch(base: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge patch that turns ``base`` into ``new`` (keys absent from ``new`` become null)."""
+    patch: dict[str, Any] = {}
+    for key in base:
+        if key not in new:
+            patch[key] = None
+    for key, value in new.items():
+        old = base.get(key, _MISSING)
+        if isinstance(value, dict) and isinstance(old, dict):
+            inner = make_patch(old, value)
+            if inner:
+                patch[key] = inner
+        elif old is _MISSING or old != value or type(old) is not type(value):
+            patch[key] = value
+    return patch
+
+
+def apply_patch(base: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(base) if isinstance(base, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = apply_patch(result.get(key), value)
+    return result
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def encode_link(preset: str, changes: Mapping[str, Any]) -> str:
+    payload = json.dumps({"p": preset, "c": changes}, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    packed = base64.urlsafe_b64encode(zlib.compress(payload.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+    token = f"{VERSION}.{packed}"
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InputError(
+            _SOURCE,
+            "",
+            f"changes that fit in a link (at most {MAX_TOKEN_CHARS:,} characters)",
+            found_text=f"{len(token):,} characters; save the scenario as a file instead",
+        )
+    return token
+
+
+def decode_link(token: str) -> tuple[str, dict[str, Any]]:
+    """``(preset, changes)`` from a token, or an InputError saying what is wrong with it."""
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
+        raise InputError(
+            _SOURCE, "", f"a link token of at most {MAX_TOKEN_CHARS:,} characters", found_text="a longer one"
+        )
+    version, sep, packed = token.partition(".")
+    if not sep or version != VERSION:
+        raise InputError(_SOURCE, "version", f"a version {VERSION} link", found_text=repr(version[:10]))
+    try:
+        raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+        text = zlib.decompressobj().decompress(raw, 200_000).decode("utf-8")
+        payload = json.loads(text)
+    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        raise InputError(_SOURCE, "", "an intact link", found_text="a damaged or truncated one") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("p"), str) or not isinstance(payload.get("c"), dict):
+        raise InputError(_SOURCE, "", "a preset name and changes", found_text="something else")
+    return payload["p"], payload["c"]
+
+
+def scenario_from_link(token: str, presets: Mapping[str, Scenario]) -> tuple[str, Scenario]:
+    """Rebuild the shared scenario from its preset and changes (validated like an upload)."""
+    preset, changes = decode_link(token)
+    if preset not in presets:
+        raise InputError(_SOURCE, "preset", f"one of {', '.join(presets)}", preset)
+    document = apply_patch(scenario_to_dict(presets[preset]), changes)
+    return preset, scenario_from_dict(document, _SOURCE, allow_paths=False, name=presets[preset].name)
+
+
+def link_for(preset: str, presets: Mapping[str, Scenario], scenario: Scenario) -> str:
+    """The token that reproduces ``scenario`` from ``presets[preset]``."""
+    return encode_link(preset, make_patch(scenario_to_dict(presets[preset]), scenario_to_dict(scenario)))
