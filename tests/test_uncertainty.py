@@ -267,3 +267,21 @@ class TestBudget:
 
 def test_psa_settings_default_to_no_draws():
     assert PsaSettings().draws == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ({"value": 0.6, "dist": "beta", "low": 0.4, "high": 1.2}, "a probability from 0 to 1"),
+        ({"value": 0.6, "dist": "beta", "low": -0.1, "high": 0.7}, "a probability from 0 to 1"),
+        ({"value": 0.6, "dist": "weibull", "low": 0.4, "high": 0.7}, "one of fixed, beta, gamma"),
+        ({"value": 0.6, "dist": "beta", "low": 0.7, "high": 0.4}, "low ≤ high"),
+    ],
+)
+def test_uncertain_probabilities_are_checked_at_load(number, expected):
+    from calculator.io import pathways_from_dict
+
+    raw = {"x": {"visits": [], "response_probability": number}}
+    with pytest.raises(InputError, match=expected) as caught:
+        pathways_from_dict(raw, "paths.json")
+    assert "paths.json: pathways.x.response_probability" in str(caught.value)
