@@ -1,0 +1,1 @@
+"""The app's pages (Streamlit runs each file as a script through ``st.navigation`` in ``app.py``)."""

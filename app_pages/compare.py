@@ -1,0 +1,187 @@
+"""Compare options: the clinic's side-by-side view, with a clean presentation mode."""
+
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import md
+from calculator import charts
+from calculator.errors import CostModelError
+
+PAGE = "compare"
+COST_VIEWS = {
+    "patient": "Patient pays",
+    "insurer": "Plan pays",
+    "allowed": "Total billed",
+}
+
+base = common.base_scenario()
+all_ids = list(base.pathways.ids)
+all_labels = {p.id: p.label for p in base.pathways.pathways}
+presenting = st.session_state["presentation"]
+# Options of another pathway set (e.g. after loading a different preset) are dropped.
+if any(o not in all_ids for o in st.session_state["options"]):
+    st.session_state["options"] = [o for o in st.session_state["options"] if o in all_ids]
+    st.session_state.pop(f"{PAGE}_options", None)
+
+if presenting and st.session_state["clinic_name"].strip():
+    st.text(st.session_state["clinic_name"].strip())
+st.title("Compare options")
+
+controls = st.container(border=not presenting)
+with controls:
+    left, middle, right = st.columns([3, 1.2, 1.6], vertical_alignment="bottom")
+    left.multiselect(
+        "Options to compare",
+        all_ids,
+        format_func=lambda o: all_labels.get(o, o),
+        **common.bound(PAGE, "options"),
+    )
+    middle.toggle(
+        "Presentation mode",
+        help="Hides the sidebar and the download buttons, and shows your clinic's name.",
+        **common.bound(PAGE, "presentation"),
+    )
+    if not presenting:
+        right.text_input(
+            "Clinic name (shown in presentation mode)",
+            max_chars=80,
+            **common.bound(PAGE, "clinic_name"),
+        )
+
+try:
+    scenario = common.current_scenario()
+    comparison = common.run_compare(scenario)
+except CostModelError as error:
+    common.show_error(error)
+    st.stop()
+
+if not st.session_state["options"]:
+    st.warning("No option chosen: showing the scenario's default options.", icon=":material/info:")
+
+currency = scenario.currency
+labels = {o.id: o.label for o in comparison}
+st.caption(md(common.scenario_caption(scenario) + ". Expected costs per episode, further care included."))
+
+# ------------------------------------------------------------------------------------------
+# Cards
+
+cards = st.columns(len(comparison.options))
+for card, option in zip(cards, comparison, strict=True):
+    with card.container(border=True, height="stretch"):
+        st.markdown(f"#### {md(option.label)}")
+        st.metric("Patient pays", common.money(option.expected.patient, currency))
+        details = (
+            ("Plan pays", common.money(option.expected.insurer, currency)),
+            ("Total billed", common.money(option.expected.allowed, currency)),
+            ("Patient's time & travel", common.money(option.expected.indirect, currency)),
+            ("Needs more care", common.percent(option.p_escalate)),
+        )
+        st.markdown("  \n".join(f"{md(name)}: **{md(value)}**" for name, value in details))
+
+downloads = not presenting
+
+# ------------------------------------------------------------------------------------------
+# Breakdown charts
+
+by_payer, by_category = st.columns(2, gap="large")
+with by_payer:
+    frame = charts.payer_frame(comparison)
+    table = common.money_columns(
+        frame.drop(columns=["option"]), ["patient", "insurer", "indirect", "adverse_events", "total"], currency
+    ).rename(
+        columns={
+            "label": "Option",
+            "patient": "Patient out of pocket",
+            "insurer": "Plan pays",
+            "indirect": "Patient's time & travel",
+            "adverse_events": "Adverse events",
+            "total": "Total",
+        }
+    )
+    common.show_chart(
+        charts.payer_bars(frame, currency),
+        frame,
+        table=table,
+        key=f"{PAGE}_payer",
+        file_name="cost-by-who-pays.csv",
+        alt="Stacked bars of the expected cost of each option split by who pays.",
+        caption="Adverse-event costs are not passed through the plan's cost sharing (shown separately).",
+        downloads=downloads,
+    )
+with by_category:
+    frame = charts.category_frame(comparison)
+    wide = frame.pivot_table(index="label", columns="category", values="allowed", aggfunc="sum", sort=False)
+    wide = wide.fillna(0.0).reset_index()
+    table = common.money_columns(wide, [c for c in wide.columns if c != "label"], currency)
+    table = table.rename(columns={"label": "Option", **{c: str(c).capitalize() for c in wide.columns if c != "label"}})
+    common.show_chart(
+        charts.category_bars(frame, currency),
+        frame,
+        table=table,
+        key=f"{PAGE}_category",
+        file_name="billed-by-category.csv",
+        alt="Stacked bars of the expected billed amount of each option by kind of service.",
+        caption="Billed (allowed) amounts: what the plan and the patient pay together for the visits.",
+        downloads=downloads,
+    )
+
+# ------------------------------------------------------------------------------------------
+# Over time and the escalation tree
+
+over_time, tree = st.columns(2, gap="large")
+with over_time:
+    view = st.segmented_control(
+        "Cost shown",
+        list(COST_VIEWS),
+        format_func=COST_VIEWS.get,
+        default="patient",
+        key=f"{PAGE}_cost_view",
+    )
+    view = view or "patient"
+    frame = charts.cumulative_frame(comparison, view)
+    wide = frame.pivot_table(index="week", columns="label", values="cost", sort=False).reset_index()
+    table = common.money_columns(wide, [c for c in wide.columns if c != "week"], currency)
+    common.show_chart(
+        charts.cumulative_lines(frame, currency, view),
+        frame,
+        table=table.rename(columns={"week": "Week"}),
+        key=f"{PAGE}_cumulative",
+        file_name="cost-over-weeks.csv",
+        alt="Lines of the expected cumulative cost of each option by week of the episode.",
+        caption="Each treatment's visits are spread evenly over its weeks in the order listed; further care "
+        "starts when the previous treatment ends. Time off work and adverse events are not shown here.",
+        downloads=downloads,
+    )
+with tree:
+    common.keep_valid(f"{PAGE}_tree_option", list(scenario.compare))
+    chosen = st.selectbox("Escalation for", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_tree_option")
+    chosen = chosen if chosen in labels else scenario.compare[0]
+    option = comparison.option(chosen)
+    names = {p.id: p.label for p in scenario.pathways.pathways}
+    frame = charts.branch_table(option, names)
+    table = common.money_columns(frame, ["patient", "insurer", "allowed", "indirect", "adverse_events"], currency)
+    table["probability"] = [common.percent(p) for p in frame["probability"]]
+    table = table.rename(
+        columns={
+            "path": "Path",
+            "probability": "Share of patients",
+            "patient": "Patient pays",
+            "insurer": "Plan pays",
+            "allowed": "Total billed",
+            "indirect": "Time & travel",
+            "adverse_events": "Adverse events",
+        }
+    )
+    common.show_chart(
+        charts.escalation_tree(option, names, currency),
+        frame,
+        table=table,
+        key=f"{PAGE}_tree",
+        file_name=f"escalation-{chosen}.csv",
+        alt=f"Escalation tree for {labels[chosen]}: the share of patients who stop at each step or go on.",
+        caption="'Stop here' counts those who get better and those who do not go on to further care.",
+        downloads=downloads,
+    )
+
+st.divider()
+common.disclaimer()

@@ -1,0 +1,235 @@
+"""My costs: what each treatment is likely to cost the patient, in plain words."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import md
+from calculator import charts, explain
+from calculator.errors import CostModelError
+from calculator.models import VISIT_KINDS
+
+PAGE = "my_costs"
+NOT_BETTER_COLOR = "#c7c7c7"
+
+st.title("My costs")
+st.write(
+    "What each treatment for low back pain is likely to cost **you**: choose your coverage, adjust "
+    "it to your plan, and compare. Figures are averages for people like you, including the chance "
+    "of needing further care."
+)
+
+inputs, results = st.columns([1.15, 2.3], gap="large")
+
+# ------------------------------------------------------------------------------------------
+# Inputs
+
+with inputs:
+    common.preset_selector(PAGE)
+    base = common.base_scenario()
+    if base.description:
+        with st.expander("What this preset assumes"):
+            st.caption(md(base.description))
+
+    if base.insurance is not None:
+        with st.container(border=True):
+            st.subheader("Your plan", anchor=False)
+            left, right = st.columns(2)
+            left.number_input(
+                "Deductible",
+                min_value=0.0,
+                max_value=100_000.0,
+                step=100.0,
+                format="%.0f",
+                help="What you pay each year before the plan starts sharing costs.",
+                **common.bound(PAGE, "deductible"),
+            )
+            right.number_input(
+                "Deductible already met",
+                min_value=0.0,
+                max_value=100_000.0,
+                step=100.0,
+                format="%.0f",
+                help="How much of this year's deductible you have already paid.",
+                **common.bound(PAGE, "deductible_met"),
+            )
+            left.number_input(
+                "Coinsurance (%)",
+                min_value=0.0,
+                max_value=100.0,
+                step=5.0,
+                format="%.0f",
+                help="Your share of the price after the deductible, e.g. 20%.",
+                **common.bound(PAGE, "coinsurance_pct"),
+            )
+            right.number_input(
+                "Out-of-pocket already paid",
+                min_value=0.0,
+                max_value=100_000.0,
+                step=100.0,
+                format="%.0f",
+                help="What you have paid toward this year's out-of-pocket maximum.",
+                **common.bound(PAGE, "oop_met"),
+            )
+            no_max = st.checkbox("My plan has no out-of-pocket maximum", **common.bound(PAGE, "no_oop_max"))
+            st.number_input(
+                "Out-of-pocket maximum",
+                min_value=0.0,
+                max_value=100_000.0,
+                step=100.0,
+                format="%.0f",
+                disabled=no_max,
+                help="The most you pay in a year for covered care (copays, deductible and coinsurance).",
+                **common.bound(PAGE, "oop_max"),
+            )
+            with st.expander("Copays (a fixed amount per visit)"):
+                st.caption(
+                    "Leave a box empty when that kind of visit goes through the deductible and coinsurance instead."
+                )
+                used = {v.kind for p in base.pathways.pathways for v in p.visits}
+                cols = st.columns(2)
+                for i, kind in enumerate(k for k in VISIT_KINDS if k in used):
+                    cols[i % 2].number_input(
+                        kind.replace("_", " ").capitalize(),
+                        min_value=0.0,
+                        max_value=10_000.0,
+                        step=5.0,
+                        format="%.0f",
+                        placeholder="no copay",
+                        **common.bound(PAGE, f"copay_{kind}"),
+                    )
+    else:
+        st.info("Self-pay: you pay the clinic's cash price for everything.", icon=":material/payments:")
+
+    with st.expander("Your time and travel"):
+        left, right = st.columns(2)
+        left.number_input(
+            "Miles per visit (round trip)",
+            min_value=0.0,
+            max_value=1_000.0,
+            step=1.0,
+            format="%.0f",
+            **common.bound(PAGE, "miles_per_visit"),
+        )
+        right.number_input(
+            "Travel time per visit (hours)",
+            min_value=0.0,
+            max_value=24.0,
+            step=0.25,
+            format="%.2f",
+            **common.bound(PAGE, "travel_hours_per_visit"),
+        )
+        left.number_input(
+            "Value of an hour of your time",
+            min_value=0.0,
+            max_value=10_000.0,
+            step=1.0,
+            format="%.2f",
+            help="Your hourly pay, or what an hour is worth to you.",
+            **common.bound(PAGE, "hourly_value"),
+        )
+        right.number_input(
+            "Value of a work day",
+            min_value=0.0,
+            max_value=100_000.0,
+            step=10.0,
+            format="%.2f",
+            help="Pay lost for a day off work (0 if you would not lose pay).",
+            **common.bound(PAGE, "daily_wage"),
+        )
+
+    with st.expander("Your clinic's prices"):
+        st.caption("If you know what your clinic charges for an item, enter it here.")
+        common.price_override_editor(PAGE, common.current_scenario())
+
+# ------------------------------------------------------------------------------------------
+# Results
+
+with results:
+    try:
+        scenario = common.current_scenario()
+        comparison = common.run_compare(scenario)
+    except CostModelError as error:
+        common.show_error(error)
+        st.stop()
+    currency = scenario.currency
+    labels = {o.id: o.label for o in comparison}
+    colors = charts.option_colors(list(scenario.compare))
+
+    st.subheader("What each option is likely to cost you", anchor=False)
+    per_row = 2 if len(comparison.options) > 1 else 1
+    options = list(comparison)
+    for row in range(0, len(options), per_row):
+        cards = st.columns(per_row)
+        for card, option in zip(cards, options[row : row + per_row], strict=False):
+            with card.container(border=True, height="stretch"):
+                st.markdown(f"**{md(option.label)}**")
+                st.metric(
+                    "You pay, on average",
+                    common.money(option.expected.patient, currency),
+                    help="Expected out-of-pocket cost of starting with this option, further care included.",
+                )
+                details = (
+                    ("Chance of needing more care", common.percent(option.p_escalate)),
+                    (
+                        "Total cost to you, with your time & travel",
+                        common.money(option.expected.patient_total, currency),
+                    ),
+                )
+                st.markdown("  \n".join(f"{md(name)}: **{md(value)}**" for name, value in details))
+                st.caption(
+                    md(
+                        f"If the first treatment is all you need: {common.money(option.first_line.patient, currency)}. "
+                        f"Includes {explain.includes(option, scenario)}"
+                    )
+                )
+
+    sentences = explain.summary(comparison)
+    st.info(md(sentences[0]), icon=":material/lightbulb:")
+    st.markdown("\n".join(f"- {md(s)}" for s in sentences[1:]))
+
+    st.subheader("Out of 100 people like you", anchor=False)
+    chart_col, check_col = st.columns([3, 2], gap="large")
+    with chart_col:
+        common.keep_valid(f"{PAGE}_icon_option", list(scenario.compare))
+        chosen = st.selectbox(
+            "Starting with", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_icon_option"
+        )
+        chosen = chosen if chosen in labels else scenario.compare[0]
+        outcomes = explain.outcome_counts(scenario, chosen)
+        groups = [
+            (o.label, o.count, colors.get(o.pathway, NOT_BETTER_COLOR) if o.pathway else NOT_BETTER_COLOR)
+            for o in outcomes
+        ]
+        sentence = explain.outcome_sentence(outcomes, labels[chosen])
+        frame = pd.DataFrame({"outcome": [o.label for o in outcomes], "people": [o.count for o in outcomes]})
+        common.show_chart(
+            charts.icon_array(groups, f"100 people starting with {labels[chosen]}"),
+            frame,
+            key=f"{PAGE}_icons",
+            file_name="out-of-100-people.csv",
+            alt=sentence,
+            caption=sentence + " 'Better' means the response the pathway data describe (by default at least "
+            "30% less pain at 3 months); everyone else stops, or goes on to the next treatment.",
+        )
+
+    with check_col:
+        with st.container(border=True):
+            st.subheader("Is dry needling for me?", anchor=False)
+            st.caption(
+                "Tick anything that applies to you. This is a reminder, not a diagnosis: what you tick "
+                "is not saved or sent anywhere, and it is forgotten when you leave this page."
+            )
+            ticked = [
+                item.key
+                for item in explain.DRY_NEEDLING_CHECKLIST
+                if st.checkbox(item.question, key=f"{PAGE}_check_{item.key}")
+            ]
+            warning = explain.checklist_warning(ticked)
+            if warning:
+                st.warning(md(warning), icon=":material/medical_information:")
+            else:
+                st.caption("Nothing ticked. A clinician will still check before needling.")
+
+    st.divider()
+    common.disclaimer()

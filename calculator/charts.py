@@ -1,0 +1,759 @@
+"""Plotly figures for the app, built from results (pure functions: data in, ``go.Figure`` out).
+
+No Streamlit here, so every figure can be unit-tested on ``fig.data`` and reused in a report.
+Each chart comes in two parts: a ``*_frame`` function that turns engine results into a tidy
+:class:`pandas.DataFrame` (the same table is the chart's text alternative and its CSV download),
+and a figure builder that draws that frame. Options keep one colour everywhere
+(:data:`OPTION_COLORS`, the same order as ``chartCategoricalColors`` in
+``.streamlit/config.toml``); money axes name the currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .costing import Comparison, OptionResult
+from .formatting import CURRENCY_SYMBOLS, format_money, format_percent
+
+__all__ = [
+    "CATEGORY_COLORS",
+    "OPTION_COLORS",
+    "PAYERS",
+    "acceptability_curve",
+    "break_even_chart",
+    "branch_table",
+    "budget_chart",
+    "category_bars",
+    "category_frame",
+    "ce_plane",
+    "cost_distribution",
+    "cumulative_frame",
+    "cumulative_lines",
+    "escalation_tree",
+    "icon_array",
+    "option_colors",
+    "p_cheapest_bars",
+    "payer_bars",
+    "payer_frame",
+    "tornado",
+]
+
+#: One colour per default option (the order of ``chartCategoricalColors`` in the theme).
+OPTION_COLORS: dict[str, str] = {
+    "dry_needling": "#1f77b4",
+    "medication": "#e07b39",
+    "physical_therapy": "#2ca02c",
+    "surgery": "#9467bd",
+    "fusion": "#8c564b",
+}
+# For options a user adds: distinct from the defaults, assigned in order of appearance.
+_EXTRA_COLORS = ("#17becf", "#bcbd22", "#d62728", "#e377c2", "#7f7f7f", "#393b79", "#637939", "#8c6d31")
+
+#: Who pays, in stacking order: (field of Costs, label, colour).
+PAYERS: tuple[tuple[str, str, str], ...] = (
+    ("patient", "Patient out of pocket", "#1f5f8b"),
+    ("insurer", "Plan pays", "#9ecae1"),
+    ("indirect", "Patient's time & travel", "#f2b447"),
+    ("adverse_events", "Adverse events", "#c44e52"),
+)
+
+CATEGORY_COLORS: dict[str, str] = {
+    "visit": "#4e79a7",
+    "therapy": "#59a14f",
+    "procedure": "#b07aa1",
+    "drug": "#f28e2b",
+    "imaging": "#76b7b2",
+    "facility": "#9c755f",
+    "anesthesia": "#edc948",
+    "other": "#bab0ac",
+}
+
+_PERSPECTIVE_LABELS = {
+    "patient": "patient out of pocket",
+    "insurer": "plan pays",
+    "allowed": "total billed (allowed amount)",
+    "societal": "societal cost",
+    "indirect": "patient's time & travel",
+}
+
+
+def option_colors(ids: Sequence[str]) -> dict[str, str]:
+    """A colour for every option id: the fixed palette first, then extras in order.
+
+    >>> option_colors(["medication", "massage"])
+    {'medication': '#e07b39', 'massage': '#17becf'}
+    """
+    colors: dict[str, str] = {}
+    extra = 0
+    for option in ids:
+        if option in OPTION_COLORS:
+            colors[option] = OPTION_COLORS[option]
+        else:
+            colors[option] = _EXTRA_COLORS[extra % len(_EXTRA_COLORS)]
+            extra += 1
+    return colors
+
+
+def _money_axis(currency: str, title: str) -> dict[str, object]:
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    axis: dict[str, object] = {"title": {"text": f"{title} ({currency})"}, "tickformat": ",.0f"}
+    if symbol:
+        axis["tickprefix"] = symbol
+    else:
+        axis["ticksuffix"] = f" {currency}"
+    return axis
+
+
+def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | None = None) -> go.Figure:
+    # The legend sits at the bottom of the figure (container coordinates, so plotly reserves room
+    # for it): never over the title, whatever the number of entries.
+    fig.update_layout(
+        title={"text": title},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "xanchor": "left",
+            "x": 0,
+            "traceorder": "normal",
+        },
+        showlegend=legend,
+        hoverlabel={"namelength": -1},
+    )
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig
+
+
+def wrap(text: str, width: int = 18, max_lines: int | None = None) -> str:
+    """Break a label into lines of about ``width`` characters (``<br>``) for axis ticks.
+
+    >>> wrap("Medication (NSAID, short muscle relaxant)", 18)
+    'Medication (NSAID,<br>short muscle<br>relaxant)'
+    >>> wrap("one two three four", 8, max_lines=2)
+    'one two<br>three…'
+    """
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        lines.append(current)
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip(",;:") + "…"
+    return "<br>".join(lines)
+
+
+def _labels(comparison: Comparison) -> dict[str, str]:
+    return {o.id: o.label for o in comparison}
+
+
+# --------------------------------------------------------------------------------------------
+# Who pays
+
+
+def payer_frame(comparison: Comparison) -> pd.DataFrame:
+    """Expected cost per option split by who bears it (one row per option)."""
+    rows = []
+    for o in comparison:
+        costs = o.expected
+        rows.append(
+            {
+                "option": o.id,
+                "label": o.label,
+                **{field: float(getattr(costs, field)) for field, _, _ in PAYERS},
+                "total": float(costs.patient + costs.insurer + costs.indirect + costs.adverse_events),
+            }
+        )
+    return pd.DataFrame(rows, columns=["option", "label", *(f for f, _, _ in PAYERS), "total"])
+
+
+def payer_bars(frame: pd.DataFrame, currency: str, *, include: Sequence[str] | None = None) -> go.Figure:
+    """Stacked bars: for each option, the expected cost by who pays it.
+
+    ``include`` limits the stack to some of ``patient``, ``insurer``, ``indirect``,
+    ``adverse_events`` (default all four).
+    """
+    fig = go.Figure()
+    keep = set(include) if include is not None else None
+    for field, name, color in PAYERS:
+        if keep is not None and field not in keep:
+            continue
+        values = frame[field].astype(float).tolist()
+        fig.add_trace(
+            go.Bar(
+                name=name,
+                x=[wrap(label) for label in frame["label"]],
+                y=values,
+                marker_color=color,
+                customdata=[format_money(v, currency) for v in values],
+                hovertemplate=f"%{{x}}<br>{name}: %{{customdata}}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", yaxis=_money_axis(currency, "Expected cost per episode"))
+    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    return _layout(fig, "Who pays: expected cost per episode", height=460)
+
+
+# --------------------------------------------------------------------------------------------
+# By price category
+
+
+def category_frame(comparison: Comparison) -> pd.DataFrame:
+    """Expected allowed amount per option and price category (long format).
+
+    Each branch's visit lines carry the allowed amount by category; weighting them by the
+    branch probability gives the expected allowed amount, so the rows of an option add up to
+    its ``expected.allowed``.
+    """
+    rows = []
+    for o in comparison:
+        totals: dict[str, float] = {}
+        for branch in o.branches:
+            for line in branch.lines:
+                for category, amount in line.by_category:
+                    totals[category] = totals.get(category, 0.0) + branch.probability * amount
+        for category, amount in totals.items():
+            rows.append({"option": o.id, "label": o.label, "category": category, "allowed": float(amount)})
+    return pd.DataFrame(rows, columns=["option", "label", "category", "allowed"])
+
+
+def category_bars(frame: pd.DataFrame, currency: str) -> go.Figure:
+    """Stacked bars: for each option, the expected billed (allowed) amount by price category."""
+    fig = go.Figure()
+    labels = list(dict.fromkeys(frame["label"]))
+    categories = [c for c in CATEGORY_COLORS if c in set(frame["category"])]
+    categories += sorted(set(frame["category"]) - set(categories))
+    for category in categories:
+        part = frame[frame["category"] == category].set_index("label")["allowed"]
+        values = [float(part.get(label, 0.0)) for label in labels]
+        fig.add_trace(
+            go.Bar(
+                name=category.capitalize(),
+                x=[wrap(label) for label in labels],
+                y=values,
+                marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
+                customdata=[format_money(v, currency) for v in values],
+                hovertemplate=f"%{{x}}<br>{category.capitalize()}: %{{customdata}}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", yaxis=_money_axis(currency, "Expected billed amount"))
+    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    return _layout(fig, "What is billed: expected allowed amount by kind of service", height=460)
+
+
+# --------------------------------------------------------------------------------------------
+# Cumulative cost over the weeks of the episode
+
+
+def _visit_times(start: float, weeks: float, count: int, before: int, total: int) -> np.ndarray:
+    """Times of ``count`` visits that follow ``before`` earlier visits of the same pathway.
+
+    A pathway's ``total`` visits are spaced evenly over its weeks, in the order listed: visit
+    ``j`` (0-based) happens at ``start + weeks × j / total``.
+    """
+    j = np.arange(before, before + count, dtype=float)
+    return start + weeks * j / max(total, 1)
+
+
+def cumulative_frame(comparison: Comparison, perspective: str = "patient") -> pd.DataFrame:
+    """Expected cumulative cost by week for each option (long format: week, option, label, cost).
+
+    Placement rule: within a pathway the visits are spread evenly over the pathway's weeks in
+    the order they are listed (the first visit at the pathway's start week). A group of visits
+    is split into its single visits, each carrying an equal share of the group's cost. Week
+    ``w`` shows everything paid for visits that happened before the end of week ``w``, weighted
+    by the probability of the branch. ``perspective`` is ``patient``, ``insurer`` or ``allowed``
+    (visit costs only: time off work and adverse events are not tied to a visit).
+    """
+    if perspective not in ("patient", "insurer", "allowed"):
+        raise ValueError(f"perspective must be patient, insurer or allowed, not {perspective!r}")
+    events: dict[str, list[tuple[float, float]]] = {}
+    horizon = 0.0
+    for o in comparison:
+        points: list[tuple[float, float]] = []
+        for branch in o.branches:
+            totals: dict[str, int] = {}
+            for line in branch.lines:
+                totals[line.pathway] = totals.get(line.pathway, 0) + int(round(line.count))
+            seen: dict[str, int] = {}
+            for line in branch.lines:
+                count = int(round(line.count))
+                before = seen.get(line.pathway, 0)
+                seen[line.pathway] = before + count
+                horizon = max(horizon, line.start_week + line.weeks)
+                if count <= 0:
+                    continue
+                amount = branch.probability * float(getattr(line, perspective)) / count
+                for t in _visit_times(line.start_week, line.weeks, count, before, totals[line.pathway]):
+                    points.append((float(t), amount))
+        events[o.id] = points
+    last = int(np.ceil(horizon)) if horizon > 0 else 1
+    weeks = np.arange(0, last + 1)
+    rows = []
+    labels = _labels(comparison)
+    for option, points in events.items():
+        times = np.array([p[0] for p in points])
+        amounts = np.array([p[1] for p in points])
+        for w in weeks:
+            # Week 0 is the start (nothing paid yet); week w counts visits before its end.
+            cost = float(amounts[times < w].sum()) if len(points) else 0.0
+            rows.append({"week": int(w), "option": option, "label": labels[option], "cost": cost})
+    return pd.DataFrame(rows, columns=["week", "option", "label", "cost"])
+
+
+def cumulative_lines(frame: pd.DataFrame, currency: str, perspective: str = "patient") -> go.Figure:
+    """One line per option: expected cumulative cost by the end of each week."""
+    fig = go.Figure()
+    colors = option_colors(list(dict.fromkeys(frame["option"])))
+    for option, part in frame.groupby("option", sort=False):
+        values = part["cost"].astype(float).tolist()
+        fig.add_trace(
+            go.Scatter(
+                name=str(part["label"].iloc[0]),
+                x=part["week"].tolist(),
+                y=values,
+                mode="lines+markers",
+                line={"color": colors[str(option)], "width": 3},
+                marker={"size": 5},
+                customdata=[format_money(v, currency) for v in values],
+                hovertemplate="Week %{x}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
+    what = _PERSPECTIVE_LABELS.get(perspective, perspective)
+    fig.update_layout(yaxis=_money_axis(currency, "Cumulative expected cost"))
+    fig.update_xaxes(title={"text": "Weeks since the start of treatment"}, rangemode="tozero")
+    return _layout(fig, f"Cost over the episode ({what})", height=460)
+
+
+# --------------------------------------------------------------------------------------------
+# Escalation tree
+
+
+def escalation_tree(option: OptionResult, labels: Mapping[str, str], currency: str) -> go.Figure:
+    """A tree of the escalation: at each step, the share who stop there and who go on.
+
+    Drawn as a decision tree (markers, lines and labels) rather than a Sankey or icicle, whose
+    tiny boxes make the rare late steps unreadable. Step k sits on the diagonal at ``(k, −k)``;
+    "stop after step k" (the branch ending there: responders, and non-responders who do not go
+    on) sits to its right at ``(k + 1, −k)``; the next step below that. Edge labels are branch
+    probabilities; marker areas grow with the share of people.
+
+    Traces: ``edges`` (lines), ``edge labels`` (text), ``steps`` (one marker per step), ``stops``
+    (one marker per branch, including everyone who stops after the last step).
+    """
+    path = option.branches[-1].path if option.branches else (option.id,)
+    palette = option_colors(list(path))
+    start = labels.get(path[0], path[0])
+    edge_x: list[float | None] = []
+    edge_y: list[float | None] = []
+    edge_text: list[tuple[float, float, str, str]] = []
+    steps: dict[str, list] = {"x": [], "y": [], "text": [], "color": [], "size": [], "hover": []}
+    stops: dict[str, list] = {"x": [], "y": [], "text": [], "size": [], "hover": []}
+
+    def size(share: float) -> float:
+        return 12 + 34 * float(np.sqrt(max(share, 0.0)))
+
+    def edge(x0: float, y0: float, x1: float, y1: float, share: float) -> None:
+        edge_x.extend([x0, x1, None])
+        edge_y.extend([y0, y1, None])
+        # Above a horizontal edge ("stop"), right of a diagonal one ("go on").
+        edge_text.append(((x0 + x1) / 2, (y0 + y1) / 2, _share(share), "top center" if y0 == y1 else "middle right"))
+
+    reach = 1.0
+    for k, step in enumerate(path):
+        name = labels.get(step, step)
+        steps["x"].append(k)
+        steps["y"].append(-k)
+        steps["text"].append(f"<b>{wrap(name, 22)}</b><br>{_share(reach)} get here")
+        steps["color"].append(palette[step])
+        steps["size"].append(size(reach))
+        steps["hover"].append(f"{format_percent(reach, 1)} of people starting with {start} take {name}")
+        if k > 0:
+            edge(k - 1, -(k - 1), k, -k, reach)
+        branch = next((b for b in option.branches if b.path == path[: k + 1]), None)
+        if branch is None:
+            continue
+        last = k == len(path) - 1
+        stops["x"].append(k + 1)
+        stops["y"].append(-k)
+        stops["text"].append(
+            f"{'Stop' if last else 'Stop here'}: {_share(branch.probability)}"
+            f"<br>patient pays {format_money(branch.costs.patient, currency)}"
+        )
+        stops["size"].append(size(branch.probability))
+        stops["hover"].append(
+            f"{format_percent(branch.probability, 1)} stop after {name}"
+            + (" (the last option)" if last else "")
+            + f"; on this path the patient pays {format_money(branch.costs.patient, currency)}"
+        )
+        edge(k, -k, k + 1, -k, branch.probability)
+        if not last:
+            reach -= branch.probability
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            name="edges", x=edge_x, y=edge_y, mode="lines", line={"color": "#9e9e9e", "width": 2}, hoverinfo="skip"
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="edge labels",
+            x=[e[0] for e in edge_text],
+            y=[e[1] for e in edge_text],
+            text=[e[2] for e in edge_text],
+            mode="text",
+            textfont={"size": 13, "color": "#333333"},
+            textposition=[e[3] for e in edge_text],
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="steps",
+            x=steps["x"],
+            y=steps["y"],
+            text=steps["text"],
+            customdata=steps["hover"],
+            mode="markers+text",
+            # Below the first step; left of the later ones (the space the diagonal leaves free).
+            textposition=["bottom center"] + ["middle left"] * (len(steps["x"]) - 1),
+            marker={"size": steps["size"], "color": steps["color"], "line": {"width": 1, "color": "white"}},
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name="stops",
+            x=stops["x"],
+            y=stops["y"],
+            text=stops["text"],
+            customdata=stops["hover"],
+            mode="markers+text",
+            textposition="middle right",
+            marker={"size": stops["size"], "color": "#bdbdbd", "line": {"width": 1, "color": "white"}},
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    depth = len(path)
+    fig.update_xaxes(visible=False, range=[-0.6, depth + 1.3], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-depth + 0.35, 0.45], fixedrange=True)
+    fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
+    return _layout(fig, f"Who needs more care, starting with {start}", legend=False, height=140 + 130 * depth)
+
+
+def _share(p: float) -> str:
+    """A share of people: one decimal below 10% (0.2%), whole percent above (86%)."""
+    return format_percent(p, 1 if p < 0.1 else 0)
+
+
+def branch_table(option: OptionResult, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The branches of one option: path, probability and expected costs of that path."""
+    rows = []
+    for b in option.branches:
+        rows.append(
+            {
+                "path": " → ".join(labels.get(p, p) for p in b.path),
+                "probability": b.probability,
+                "patient": b.costs.patient,
+                "insurer": b.costs.insurer,
+                "allowed": b.costs.allowed,
+                "indirect": b.costs.indirect,
+                "adverse_events": b.costs.adverse_events,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["path", "probability", "patient", "insurer", "allowed", "indirect", "adverse_events"]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Icon array
+
+
+def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: int = 10) -> go.Figure:
+    """100 (or any number of) people as markers in a grid, coloured by what happens to them.
+
+    ``groups`` are ``(label, count, colour)`` in display order; markers fill row by row from
+    the top left. One trace per group, so the legend names each outcome.
+    """
+    fig = go.Figure()
+    position = 0
+    for label, count, color in groups:
+        if count <= 0:
+            continue
+        index = np.arange(position, position + count)
+        position += count
+        fig.add_trace(
+            go.Scatter(
+                name=wrap(f"{label} ({count})", 48),
+                x=(index % per_row).tolist(),
+                y=(-(index // per_row)).tolist(),
+                mode="markers",
+                marker={"symbol": "circle", "size": 20, "color": color, "line": {"width": 1, "color": "white"}},
+                hovertemplate=f"{label}: {count}<extra></extra>",
+            )
+        )
+    rows = max(1, int(np.ceil(position / per_row)))
+    fig.update_xaxes(visible=False, range=[-0.6, per_row - 0.4], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-rows + 0.4, 0.6], scaleanchor="x", scaleratio=1, fixedrange=True)
+    fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
+    _layout(fig, title, height=520)
+    fig.update_layout(legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1})
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity and uncertainty
+
+
+def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.Figure:
+    """Horizontal bars from the base case to the cost at each parameter's low and high value.
+
+    ``frame`` has one row per parameter, largest swing first, with columns ``label``,
+    ``cost_low`` and ``cost_high`` (the option's cost with the parameter at its low / high
+    value) and optionally ``low_text``/``high_text`` (how the ends are shown in the hover) and
+    ``low_mark``/``high_mark`` (text at the end of the bar, e.g. which option becomes cheapest).
+    """
+    frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
+    full = frame["label"].astype(str).tolist()
+    labels = [wrap(label, 48, max_lines=2) for label in full]
+    low = frame["cost_low"].astype(float).to_numpy()
+    high = frame["cost_high"].astype(float).to_numpy()
+    low_text = frame["low_text"].tolist() if "low_text" in frame else [""] * len(frame)
+    high_text = frame["high_text"].tolist() if "high_text" in frame else [""] * len(frame)
+    low_mark = frame["low_mark"].tolist() if "low_mark" in frame else [""] * len(frame)
+    high_mark = frame["high_mark"].tolist() if "high_mark" in frame else [""] * len(frame)
+    fig = go.Figure()
+    for name, ends, texts, marks, color in (
+        ("Parameter at its low value", low, low_text, low_mark, "#4e79a7"),
+        ("Parameter at its high value", high, high_text, high_mark, "#e15759"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                name=name,
+                y=labels,
+                x=(ends - base).tolist(),
+                base=[base] * len(labels),
+                orientation="h",
+                marker_color=color,
+                text=marks,
+                textposition="outside",
+                cliponaxis=False,
+                customdata=[[format_money(e, currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)],
+                hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>cost %{customdata[0]}<extra>"
+                + name
+                + "</extra>",
+            )
+        )
+    fig.add_vline(x=base, line_color="#333333", line_width=1)
+    fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, "Expected cost"))
+    fig.update_yaxes(title={"text": ""}, automargin=True)
+    return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
+
+
+def cost_distribution(
+    summary: Mapping[str, Mapping[str, float]],
+    labels: Mapping[str, str],
+    currency: str,
+    title: str,
+) -> go.Figure:
+    """Box per option from precomputed statistics (small payload whatever the number of draws).
+
+    ``summary[option]`` has ``p2_5``, ``q1``, ``median``, ``q3``, ``p97_5`` and ``mean``: the
+    whiskers are the 95% interval, the box the interquartile range.
+    """
+    fig = go.Figure()
+    colors = option_colors(list(summary))
+    for option, stats in summary.items():
+        fig.add_trace(
+            go.Box(
+                name=labels.get(option, option),
+                x=[wrap(labels.get(option, option))],
+                q1=[stats["q1"]],
+                median=[stats["median"]],
+                q3=[stats["q3"]],
+                lowerfence=[stats["p2_5"]],
+                upperfence=[stats["p97_5"]],
+                mean=[stats["mean"]],
+                marker_color=colors[option],
+                boxpoints=False,
+                hoverinfo="y+name",
+            )
+        )
+    fig.update_layout(yaxis=_money_axis(currency, "Expected cost per episode"))
+    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    return _layout(fig, title, legend=False)
+
+
+def p_cheapest_bars(p_cheapest: Mapping[str, float], labels: Mapping[str, str], title: str) -> go.Figure:
+    """Bars: in what share of the draws each option is the cheapest."""
+    options = list(p_cheapest)
+    colors = option_colors(options)
+    values = [float(p_cheapest[o]) for o in options]
+    fig = go.Figure(
+        go.Bar(
+            x=[wrap(labels.get(o, o)) for o in options],
+            y=values,
+            marker_color=[colors[o] for o in options],
+            text=[format_percent(v) for v in values],
+            textposition="outside",
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title={"text": "Probability of being the cheapest"}, tickformat=".0%", range=[0, 1.1])
+    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    return _layout(fig, title, legend=False)
+
+
+def ce_plane(
+    points: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    labels: Mapping[str, str],
+    comparator: str,
+    currency: str,
+    *,
+    wtp: float | None = None,
+    max_points: int = 1000,
+) -> go.Figure:
+    """Cost-effectiveness plane: each draw's incremental QALYs (x) and cost (y) against
+    ``comparator``. ``points[option] = (d_qaly, d_cost)``; at most ``max_points`` per option
+    are drawn (evenly thinned). A dashed line marks the willingness to pay ``wtp`` per QALY."""
+    fig = go.Figure()
+    colors = option_colors(list(points))
+    for option, (d_qaly, d_cost) in points.items():
+        d_qaly = np.asarray(d_qaly, dtype=float)
+        d_cost = np.asarray(d_cost, dtype=float)
+        step = max(1, int(np.ceil(len(d_qaly) / max_points)))
+        fig.add_trace(
+            go.Scatter(
+                name=labels.get(option, option),
+                x=d_qaly[::step].tolist(),
+                y=d_cost[::step].tolist(),
+                mode="markers",
+                marker={"color": colors[option], "size": 4, "opacity": 0.45},
+                hovertemplate="ΔQALY %{x:.3f}<br>Δcost %{y:,.0f}<extra>%{fullData.name}</extra>",
+            )
+        )
+    xs = np.concatenate([np.asarray(q, dtype=float) for q, _ in points.values()]) if points else np.zeros(1)
+    ys = np.concatenate([np.asarray(c, dtype=float) for _, c in points.values()]) if points else np.zeros(1)
+    low, high = min(float(ys.min()), 0.0), max(float(ys.max()), 0.0)
+    pad = 0.08 * (high - low or 1.0)
+    # The axes fit the draws (the threshold line is clipped to them, not the other way round).
+    fig.update_yaxes(range=[low - pad, high + pad])
+    if wtp is not None and points:
+        span = float(np.max(np.abs(xs))) if xs.size else 1.0
+        span = span or 1.0
+        fig.add_trace(
+            go.Scatter(
+                name=f"Willingness to pay {format_money(wtp, currency)} per QALY",
+                x=[-span, span],
+                y=[-span * wtp, span * wtp],
+                mode="lines",
+                line={"color": "#555555", "dash": "dash"},
+                hoverinfo="skip",
+            )
+        )
+    fig.add_hline(y=0, line_color="#999999", line_width=1)
+    fig.add_vline(x=0, line_color="#999999", line_width=1)
+    fig.update_yaxes(**_money_axis(currency, "Incremental cost"))
+    fig.update_xaxes(title={"text": "Incremental QALYs (one dot per draw)"})
+    return _layout(fig, f"Cost-effectiveness plane vs {labels.get(comparator, comparator)}")
+
+
+def acceptability_curve(
+    wtp: Sequence[float], curves: Mapping[str, Sequence[float]], labels: Mapping[str, str], currency: str
+) -> go.Figure:
+    """Cost-effectiveness acceptability curve: P(option has the highest net benefit) by WTP."""
+    fig = go.Figure()
+    colors = option_colors(list(curves))
+    x = [float(v) for v in wtp]
+    for option, ys in curves.items():
+        fig.add_trace(
+            go.Scatter(
+                name=labels.get(option, option),
+                x=x,
+                y=[float(v) for v in ys],
+                mode="lines",
+                line={"color": colors[option], "width": 3},
+                hovertemplate="%{y:.0%} at %{x:,.0f} per QALY<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(xaxis=_money_axis(currency, "Willingness to pay per QALY"))
+    fig.update_yaxes(title={"text": "Probability of being cost-effective"}, tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, "Cost-effectiveness acceptability curve")
+
+
+def break_even_chart(
+    grid: Sequence[float],
+    costs: Mapping[str, Sequence[float]],
+    labels: Mapping[str, str],
+    currency: str,
+    parameter: str,
+    *,
+    value: float | None = None,
+    base: float | None = None,
+    x_is_money: bool = False,
+) -> go.Figure:
+    """Cost of each option as one parameter moves over its range; the crossing is marked."""
+    fig = go.Figure()
+    colors = option_colors(list(costs))
+    x = [float(v) for v in grid]
+    for option, ys in costs.items():
+        values = [float(v) for v in ys]
+        fig.add_trace(
+            go.Scatter(
+                name=labels.get(option, option),
+                x=x,
+                y=values,
+                mode="lines",
+                line={"color": colors[option], "width": 3},
+                customdata=[format_money(v, currency) for v in values],
+                hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
+    if base is not None:
+        fig.add_vline(x=base, line_color="#999999", line_dash="dot", annotation_text="base case")
+    if value is not None:
+        fig.add_vline(x=value, line_color="#333333", line_dash="dash", annotation_text="break-even")
+    fig.update_layout(yaxis=_money_axis(currency, "Expected cost"))
+    if x_is_money:
+        fig.update_layout(xaxis=_money_axis(currency, parameter))
+    else:
+        fig.update_xaxes(title={"text": parameter})
+    return _layout(fig, f"Break-even: cost as {parameter} changes")
+
+
+def budget_chart(frame: pd.DataFrame, currency: str, title: str) -> go.Figure:
+    """Grouped bars by year: total cost with the current and the proposed mix.
+
+    ``frame`` has columns ``year``, ``current``, ``proposed`` (totals in ``currency``).
+    """
+    fig = go.Figure()
+    years = [f"Year {int(y)}" for y in frame["year"]]
+    for column, name, color in (("current", "Current mix", "#9ecae1"), ("proposed", "Proposed mix", "#1f5f8b")):
+        values = frame[column].astype(float).tolist()
+        fig.add_trace(
+            go.Bar(
+                name=name,
+                x=years,
+                y=values,
+                marker_color=color,
+                customdata=[format_money(v, currency) for v in values],
+                hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group", yaxis=_money_axis(currency, "Total annual cost"))
+    fig.update_xaxes(title={"text": "Budget year"})
+    return _layout(fig, title)

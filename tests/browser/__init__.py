@@ -1,0 +1,1 @@
+"""Browser tests (Playwright + Debian chromium); a package so its conftest does not shadow tests/conftest.py."""

@@ -1,0 +1,226 @@
+"""Figure builders (``calculator.charts``) tested on ``fig.data``: right traces, right values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calculator import charts
+from calculator.costing import compare
+from calculator.formatting import format_percent
+from calculator.io import DATA_DIR, load_scenario
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare(load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
+
+
+@pytest.fixture(scope="module")
+def labels(comparison):
+    return {p.id: p.label for p in comparison.scenario.pathways.pathways}
+
+
+class TestColors:
+    def test_default_options_keep_their_colour_in_any_order(self):
+        one = charts.option_colors(["surgery", "dry_needling"])
+        two = charts.option_colors(["dry_needling", "medication", "physical_therapy", "surgery", "fusion"])
+        assert one["surgery"] == two["surgery"] == charts.OPTION_COLORS["surgery"]
+        assert one["dry_needling"] == two["dry_needling"]
+        assert len(set(two.values())) == 5
+
+    def test_new_options_get_distinct_colours(self):
+        colors = charts.option_colors(["a", "b", "medication"])
+        assert len(set(colors.values())) == 3
+        assert colors["medication"] == charts.OPTION_COLORS["medication"]
+
+    def test_default_palette_matches_the_theme_order(self):
+        import tomllib
+        from pathlib import Path
+
+        config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+        assert config["theme"]["chartCategoricalColors"] == list(charts.OPTION_COLORS.values())
+
+
+class TestWhoPays:
+    def test_frame_splits_the_expected_cost(self, comparison):
+        frame = charts.payer_frame(comparison)
+        assert list(frame["option"]) == list(comparison.scenario.compare)
+        for o in comparison:
+            row = frame.set_index("option").loc[o.id]
+            assert row["patient"] + row["insurer"] == pytest.approx(o.expected.allowed)
+            assert row["total"] == pytest.approx(o.expected.societal)
+
+    def test_bars_stack_one_trace_per_payer(self, comparison):
+        frame = charts.payer_frame(comparison)
+        fig = charts.payer_bars(frame, "USD")
+        assert [t.name for t in fig.data] == [name for _, name, _ in charts.PAYERS]
+        assert fig.layout.barmode == "stack"
+        for trace, (field, _, color) in zip(fig.data, charts.PAYERS, strict=True):
+            assert list(trace.y) == pytest.approx(list(frame[field]))
+            assert trace.marker.color == color
+            assert trace.customdata[0].startswith("$")
+        assert "USD" in fig.layout.yaxis.title.text
+        assert fig.layout.yaxis.tickprefix == "$"
+        assert fig.layout.title.text
+
+    def test_include_keeps_only_some_payers(self, comparison):
+        fig = charts.payer_bars(charts.payer_frame(comparison), "USD", include=["patient", "insurer"])
+        assert [t.name for t in fig.data] == ["Patient out of pocket", "Plan pays"]
+
+    def test_a_currency_without_symbol_is_a_suffix(self, comparison):
+        fig = charts.payer_bars(charts.payer_frame(comparison), "CHF")
+        assert fig.layout.yaxis.ticksuffix == " CHF"
+        assert "CHF" in fig.layout.yaxis.title.text
+
+
+class TestByCategory:
+    def test_categories_add_up_to_the_expected_allowed_amount(self, comparison):
+        frame = charts.category_frame(comparison)
+        totals = frame.groupby("option")["allowed"].sum()
+        for o in comparison:
+            assert totals[o.id] == pytest.approx(o.expected.allowed)
+
+    def test_bars_have_a_trace_per_category(self, comparison):
+        frame = charts.category_frame(comparison)
+        fig = charts.category_bars(frame, "USD")
+        assert {t.name.lower() for t in fig.data} == set(frame["category"])
+        stacked = np.sum([np.asarray(t.y, dtype=float) for t in fig.data], axis=0)
+        expected = [o.expected.allowed for o in comparison]
+        assert stacked == pytest.approx(expected)
+
+
+class TestCumulative:
+    @pytest.mark.parametrize("perspective", ["patient", "insurer", "allowed"])
+    def test_ends_at_the_expected_cost_and_never_falls(self, comparison, perspective):
+        frame = charts.cumulative_frame(comparison, perspective)
+        for o in comparison:
+            series = frame[frame["option"] == o.id].sort_values("week")["cost"].to_numpy()
+            assert series[0] == 0
+            assert np.all(np.diff(series) >= -1e-9)
+            assert series[-1] == pytest.approx(getattr(o.expected, perspective))
+
+    def test_visits_are_spread_over_the_pathway_weeks(self, comparison):
+        frame = charts.cumulative_frame(comparison, "allowed")
+        needling = frame[frame["option"] == "dry_needling"].set_index("week")["cost"]
+        # Four weeks of dry needling: part of its cost by week 1, all of it by week 4; then
+        # the further care of those who go on.
+        first = comparison.option("dry_needling").first_line.allowed
+        assert 0 < needling[1] < needling[4] == pytest.approx(first)
+        assert needling[4] < needling.iloc[-1]
+
+    def test_rejects_a_perspective_without_visit_costs(self, comparison):
+        with pytest.raises(ValueError, match="perspective"):
+            charts.cumulative_frame(comparison, "societal")
+
+    def test_one_line_per_option_in_its_colour(self, comparison):
+        frame = charts.cumulative_frame(comparison)
+        fig = charts.cumulative_lines(frame, "USD")
+        assert [t.name for t in fig.data] == [o.label for o in comparison]
+        colors = charts.option_colors(list(comparison.scenario.compare))
+        assert [t.line.color for t in fig.data] == [colors[o] for o in comparison.scenario.compare]
+        assert fig.layout.xaxis.title.text.startswith("Weeks")
+
+
+class TestEscalationTree:
+    def test_steps_and_stops_follow_the_branches(self, comparison, labels):
+        option = comparison.option("dry_needling")
+        fig = charts.escalation_tree(option, labels, "USD")
+        traces = {t.name: t for t in fig.data}
+        assert set(traces) == {"edges", "edge labels", "steps", "stops"}
+        chain = option.branches[-1].path
+        assert len(traces["steps"].x) == len(chain)
+        assert len(traces["stops"].x) == len(option.branches)
+        assert labels["dry_needling"].split()[0] in traces["steps"].text[0]
+        assert "100%" in traces["steps"].text[0]
+        assert traces["steps"].marker.color[1] == charts.OPTION_COLORS[chain[1]]
+        first_stop = format_percent(option.branches[0].probability)
+        assert first_stop in traces["stops"].text[0]
+
+    def test_an_option_without_escalation_is_one_step(self, comparison, labels):
+        fig = charts.escalation_tree(comparison.option("surgery"), labels, "USD")
+        traces = {t.name: t for t in fig.data}
+        assert len(traces["steps"].x) == 1
+        assert "100%" in traces["stops"].text[0]
+
+    def test_branch_table_has_every_branch(self, comparison, labels):
+        option = comparison.option("physical_therapy")
+        table = charts.branch_table(option, labels)
+        assert len(table) == len(option.branches)
+        assert table["probability"].sum() == pytest.approx(1.0)
+        assert table["path"].iloc[-1].count("→") == len(option.branches) - 1
+
+
+class TestIconArray:
+    def test_one_marker_per_person_coloured_by_group(self):
+        groups = [("Better", 60, "#1f77b4"), ("Went on", 7, "#e07b39"), ("Nobody", 0, "#000000"), ("Not", 33, "#ccc")]
+        fig = charts.icon_array(groups, "100 people")
+        assert len(fig.data) == 3  # empty groups are left out
+        assert sum(len(t.x) for t in fig.data) == 100
+        assert [t.marker.color for t in fig.data] == ["#1f77b4", "#e07b39", "#ccc"]
+        positions = {(x, y) for t in fig.data for x, y in zip(t.x, t.y, strict=True)}
+        assert len(positions) == 100
+        assert "Better" in fig.data[0].name and "(60)" in fig.data[0].name
+
+
+class TestSensitivityCharts:
+    def test_tornado_bars_run_from_the_base(self):
+        frame = pd.DataFrame(
+            {
+                "label": ["Sessions", "Price"],
+                "cost_low": [300.0, 450.0],
+                "cost_high": [700.0, 550.0],
+                "high_mark": ["cheapest: PT", ""],
+            }
+        )
+        fig = charts.tornado(frame, 500.0, "USD", "What moves the cost")
+        low, high = fig.data
+        assert list(low.y) == ["Price", "Sessions"]  # widest swing drawn on top
+        assert list(np.asarray(low.base) + np.asarray(low.x)) == [450.0, 300.0]
+        assert list(np.asarray(high.base) + np.asarray(high.x)) == [550.0, 700.0]
+        assert list(high.text) == ["", "cheapest: PT"]
+        assert "USD" in fig.layout.xaxis.title.text
+
+    def test_cost_distribution_is_one_box_per_option(self):
+        stats = {
+            "a": {"mean": 10.0, "p2_5": 1.0, "q1": 5.0, "median": 9.0, "q3": 14.0, "p97_5": 20.0},
+            "b": {"mean": 30.0, "p2_5": 21.0, "q1": 25.0, "median": 29.0, "q3": 34.0, "p97_5": 40.0},
+        }
+        fig = charts.cost_distribution(stats, {"a": "A", "b": "B"}, "USD", "Spread")
+        assert [t.type for t in fig.data] == ["box", "box"]
+        assert fig.data[1].q1 == (25.0,) and fig.data[1].upperfence == (40.0,) and fig.data[1].lowerfence == (21.0,)
+        assert fig.data[0].name == "A"
+
+    def test_p_cheapest_bars(self):
+        fig = charts.p_cheapest_bars({"medication": 0.9, "surgery": 0.1}, {"medication": "Med"}, "Cheapest")
+        assert list(fig.data[0].y) == [0.9, 0.1]
+        assert list(fig.data[0].text) == ["90%", "10%"]
+        assert list(fig.data[0].marker.color) == [charts.OPTION_COLORS["medication"], charts.OPTION_COLORS["surgery"]]
+
+    def test_ce_plane_thins_the_draws_and_draws_the_threshold(self):
+        rng = np.random.default_rng(0)
+        points = {"b": (rng.normal(0.01, 0.01, 5000), rng.normal(100, 50, 5000))}
+        fig = charts.ce_plane(points, {"a": "A", "b": "B"}, "a", "USD", wtp=50_000, max_points=500)
+        assert len(fig.data[0].x) == 500
+        assert fig.data[1].y[1] / fig.data[1].x[1] == pytest.approx(50_000)
+        assert "vs A" in fig.layout.title.text
+
+    def test_acceptability_curve(self):
+        fig = charts.acceptability_curve([0, 1000], {"a": [1.0, 0.2], "b": [0.0, 0.8]}, {"a": "A", "b": "B"}, "USD")
+        assert [t.name for t in fig.data] == ["A", "B"]
+        assert list(fig.data[1].y) == [0.0, 0.8]
+
+    def test_break_even_chart_marks_the_crossing(self):
+        fig = charts.break_even_chart(
+            [1, 2, 3], {"a": [1, 2, 3], "b": [2, 2, 2]}, {"a": "A", "b": "B"}, "USD", "Sessions", value=2.0, base=1.0
+        )
+        assert [t.name for t in fig.data] == ["A", "B"]
+        assert sorted(shape.x0 for shape in fig.layout.shapes) == [1.0, 2.0]
+
+    def test_budget_chart_groups_current_and_proposed(self):
+        frame = pd.DataFrame({"year": [1, 2], "current": [100.0, 110.0], "proposed": [90.0, 99.0]})
+        fig = charts.budget_chart(frame, "USD", "Budget")
+        assert [t.name for t in fig.data] == ["Current mix", "Proposed mix"]
+        assert list(fig.data[1].y) == [90.0, 99.0]
+        assert list(fig.data[0].x) == ["Year 1", "Year 2"]
