@@ -20,7 +20,7 @@ def describe_found(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         shown = value if len(value) <= _FOUND_MAX else value[: _FOUND_MAX - 1] + "…"
-        return repr(shown) if shown else "an empty text"
+        return repr(shown) if shown else "an empty value"
     if isinstance(value, int) and abs(value) > 10**_FOUND_MAX:
         return "a number too large to use"
     if isinstance(value, dict):
@@ -65,6 +65,8 @@ class InputError(CostModelError):
         self.found = found_text if found_text is not None else describe_found(found)
         location = f"{self.source}: {self.where}" if self.where else self.source
         super().__init__(f"{location}: expected {expected}, found {self.found}.")
+        # Loaders that check many rows put every row's message here (the first is the message).
+        self.problems: list[str] = [str(self)]
 
 
 class AnalysisError(CostModelError):

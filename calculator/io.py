@@ -50,6 +50,7 @@ __all__ = [
     "load_scenario",
     "pathways_from_dict",
     "price_table_from_bytes",
+    "price_table_from_frame",
     "scenario_from_dict",
     "shipped_names",
 ]
@@ -454,7 +455,7 @@ def _xlsx_rows(data: bytes, source: str) -> tuple[dict[str, Any], list[tuple[int
 def _price_table_from_rows(
     checker: _Checker, rows: list[tuple[int, list[Any]]], meta: Mapping[str, Any], name: str
 ) -> PriceTable:
-    rows = [(n, r) for n, r in rows if any(str(c).strip() for c in r)]
+    rows = [(n, r) for n, r in rows if any(_cell_text(c) for c in r)]
     if not rows:
         raise checker.fail("", "a header row and at least one price row", found_text="an empty table")
     header_line, header = rows[0]
@@ -490,10 +491,14 @@ def _price_table_from_rows(
     return _build_price_table(checker, records, schedules, meta, name)
 
 
+def _is_blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, float) and math.isnan(cell))
+
+
 def _cell_text(cell: Any) -> str:
     """A text cell, with the apostrophe our own CSV export adds before formula-like text removed
     (so an exported table reads back exactly)."""
-    text = "" if cell is None else str(cell).strip()
+    text = "" if _is_blank(cell) else str(cell).strip()
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
         return text[1:]
     return text
@@ -501,6 +506,8 @@ def _cell_text(cell: Any) -> str:
 
 def _cell_number(cell: Any) -> Any:
     """Spreadsheet cells arrive as text; a price cell becomes a number where it reads as one."""
+    if _is_blank(cell):
+        return ""  # an empty cell in an editor: reported as "found an empty value"
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return cell
     text = str(cell).strip()
@@ -524,40 +531,15 @@ def _build_price_table(
 ) -> PriceTable:
     price_rows: list[PriceRow] = []
     codes: dict[str, str] = {}
+    problems: list[InputError] = []
+    # Every row is checked, so an upload or an edit can list all its problems at once.
     for where, cells, prices in records:
-        code = _cell_text(cells.get("code"))
-        if isinstance(cells.get("code"), float) and float(cells["code"]).is_integer():
-            code = str(int(cells["code"]))  # Excel turns 97110 into 97110.0
-        if not code:
-            raise checker.fail(f"{where}, column 'code'", "a non-empty code", cells.get("code", ""))
-        if code in codes:
-            raise checker.fail(f"{where}, column 'code'", f"a code not already used ({codes[code]})", code)
-        codes[code] = where
-        category = str(cells.get("category", "")).strip().lower()
-        if category not in CATEGORIES:
-            raise checker.fail(f"{where}, column 'category'", f"one of {', '.join(CATEGORIES)}", cells.get("category"))
-        values = []
-        for schedule in schedules:
-            values.append(checker.number(f"{where}, column {schedule!r}", prices.get(schedule)))
-        evidence = str(cells.get("evidence", "") or "").strip().upper()
-        if evidence and evidence not in EVIDENCE_TAGS:
-            raise checker.fail(f"{where}, column 'evidence'", f"one of {', '.join(EVIDENCE_TAGS)}", evidence)
-        as_of = cells.get("as_of", "")
-        if isinstance(as_of, float) and as_of.is_integer():
-            as_of = int(as_of)
-        price_rows.append(
-            PriceRow(
-                code=code,
-                description=_cell_text(cells.get("description")),
-                category=category,
-                unit=_cell_text(cells.get("unit")),
-                prices=tuple(values),
-                source=_cell_text(cells.get("source")),
-                as_of=str(as_of).strip(),
-                evidence=evidence,
-                note=_cell_text(cells.get("note")),
-            )
-        )
+        try:
+            price_rows.append(_price_row(checker, where, cells, prices, schedules, codes))
+        except InputError as exc:
+            problems.append(exc)
+    if problems:
+        raise _all_problems(problems)
     return PriceTable(
         schedules=schedules,
         rows=tuple(price_rows),
@@ -569,6 +551,68 @@ def _build_price_table(
         schedule_notes=tuple(meta.get("schedule_notes", ())),
         name=name,
     )
+
+
+def _all_problems(problems: list[InputError]) -> InputError:
+    """The first problem as the message, all of them in ``.problems``."""
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+    error = InputError(first.source, first.where, first.expected, found_text=first.found + more)
+    error.problems = [str(p) for p in problems]
+    return error
+
+
+def _price_row(
+    checker: _Checker,
+    where: str,
+    cells: Mapping[str, Any],
+    prices: Mapping[str, Any],
+    schedules: tuple[str, ...],
+    codes: dict[str, str],
+) -> PriceRow:
+    code = _cell_text(cells.get("code"))
+    if isinstance(cells.get("code"), float) and float(cells["code"]).is_integer():
+        code = str(int(cells["code"]))  # Excel turns 97110 into 97110.0
+    if not code:
+        raise checker.fail(f"{where}, column 'code'", "a non-empty code", cells.get("code", ""))
+    if code in codes:
+        raise checker.fail(f"{where}, column 'code'", f"a code not already used ({codes[code]})", code)
+    category = str(cells.get("category", "") or "").strip().lower()
+    if category not in CATEGORIES:
+        raise checker.fail(f"{where}, column 'category'", f"one of {', '.join(CATEGORIES)}", cells.get("category"))
+    values = tuple(checker.number(f"{where}, column {s!r}", prices.get(s)) for s in schedules)
+    evidence = str(cells.get("evidence", "") or "").strip().upper()
+    if evidence and evidence not in EVIDENCE_TAGS:
+        raise checker.fail(f"{where}, column 'evidence'", f"one of {', '.join(EVIDENCE_TAGS)}", evidence)
+    as_of = cells.get("as_of", "")
+    if isinstance(as_of, float) and as_of.is_integer():
+        as_of = int(as_of)
+    codes[code] = where
+    return PriceRow(
+        code=code,
+        description=_cell_text(cells.get("description")),
+        category=category,
+        unit=_cell_text(cells.get("unit")),
+        prices=values,
+        source=_cell_text(cells.get("source")),
+        as_of=_cell_text(as_of),
+        evidence=evidence,
+        note=_cell_text(cells.get("note")),
+    )
+
+
+def price_table_from_frame(frame: Any, *, name: str, metadata: Mapping[str, Any] | None = None) -> PriceTable:
+    """A price table from a DataFrame (e.g. the app's table editor), checked like a file.
+
+    Rows are numbered from 1 in messages, as the editor shows them. Raises an InputError whose
+    ``problems`` lists every bad row.
+    """
+    header = [str(c) for c in frame.columns]
+    rows = [(0, header)] + [(i + 1, list(values)) for i, values in enumerate(frame.itertuples(index=False, name=None))]
+    checker = _Checker(name)
+    meta = dict(metadata or {})
+    table = _price_table_from_rows(checker, rows, meta, Path(name).stem)
+    return table
 
 
 def _inline_price_table(checker: _Checker, where: str, raw: Mapping[str, Any]) -> PriceTable:

@@ -191,3 +191,82 @@ class TestReview:
             "dry_needling, medication, physical_therapy, surgery",
             "medication, surgery",
         ) in review.settings
+
+
+class TestEditing:
+    def test_with_params_changes_exactly_the_named_numbers(self, ppo):
+        from calculator.costing import parameters
+        from calculator.edit import validated, with_params
+
+        changes = {
+            "pathway/dry_needling/response_probability": Param(0.5, "beta", 0.3, 0.7),
+            "pathway/dry_needling/visit/1/count": Param(8.0),
+            "pathway/medication/adverse/0/probability": Param(0.2),
+            "pathway/medication/visit/2/item/0/units": Param(20.0),
+            "insurance/copay/therapy": Param(25.0),
+            "indirect/hourly_value": Param(20.0),
+            "price/self_pay/20561": Param(60.0),
+        }
+        edited = validated(with_params(ppo, changes))
+        values = {p.id: p.param for p in parameters(edited)}
+        for pid, param in changes.items():
+            shown = "price/override/20561" if pid.startswith("price/") else pid
+            assert values[shown].value == param.value
+        untouched = [
+            p for p in parameters(ppo) if p.id not in changes and p.id in values and not p.id.endswith("20561")
+        ]
+        assert all(values[p.id] == p.param for p in untouched)
+
+    @pytest.mark.parametrize(
+        ("pid", "param", "message"),
+        [
+            ("pathway/dry_needling/response_probability", Param(1.3), "a probability from 0 to 1"),
+            ("pathway/dry_needling/response_probability", Param(0.5, "beta", 0.7, 0.9), "between low 0.7 and high 0.9"),
+            ("pathway/dry_needling/visit/1/count", Param(2.5), "a whole number"),
+            ("indirect/hourly_value", Param(-1.0), "a non-negative number"),
+        ],
+    )
+    def test_invalid_edits_get_the_loader_message(self, ppo, pid, param, message):
+        from calculator.edit import validated, with_params
+
+        with pytest.raises(InputError, match=message):
+            validated(with_params(ppo, {pid: param}))
+
+    def test_unknown_id_is_an_input_error(self, ppo):
+        from calculator.edit import with_params
+
+        with pytest.raises(InputError, match="pathway/nope"):
+            with_params(ppo, {"pathway/nope/weeks": Param(1.0)})
+
+    def test_a_cycle_made_by_editing_on_failure_is_refused(self, ppo):
+        from calculator.edit import validated, with_on_failure
+
+        looped = with_on_failure(ppo, "medication", "dry_needling")
+        with pytest.raises(InputError, match="cycle"):
+            validated(looped)
+        assert validated(with_on_failure(ppo, "medication", None)).pathways.get("medication").on_failure is None
+
+
+class TestTableEditing:
+    def test_frame_round_trip_and_every_bad_row_listed(self, ppo):
+        import pandas as pd
+
+        from calculator.io import price_table_from_frame
+        from calculator.serialize import price_table_rows
+
+        header, rows = price_table_rows(ppo.prices)
+        frame = pd.DataFrame(rows, columns=header)
+        table = price_table_from_frame(frame, name="edited", metadata={"currency": "USD", "label": ppo.prices.label})
+        assert table.rows == ppo.prices.rows
+        frame.loc[0, "commercial"] = -5.0
+        frame.loc[2, "category"] = "magic"
+        frame.loc[len(frame)] = [None] * len(header)  # a new, empty row from the editor is ignored
+        frame.loc[len(frame)] = ["NEW", "New item", "other", "each", None, 1.0, 2.0, "", "", "", ""]
+        with pytest.raises(InputError) as caught:
+            price_table_from_frame(frame, name="edited")
+        problems = caught.value.problems
+        assert len(problems) == 3
+        assert "row 1, column 'commercial': expected a non-negative number, found -5.0" in problems[0]
+        assert "row 3, column 'category'" in problems[1]
+        assert "column 'medicare': expected a number, found an empty value" in problems[2]
+        assert "(and 2 more problems)" in str(caught.value)
