@@ -9,13 +9,15 @@ import streamlit as st
 from app_pages import common
 
 common.init_state()
+# Embedded (``?embed=true`` in an iframe): the patient page alone, no navigation or sidebar.
+embedded = bool(st.context.is_embedded)
 
 st.set_page_config(
     page_title="Back pain treatment costs",
     page_icon=":material/healing:",
     layout="wide",
     # Presentation mode (Compare options page) hides the sidebar for a clean view across a desk.
-    initial_sidebar_state="collapsed" if st.session_state["presentation"] else "auto",
+    initial_sidebar_state="collapsed" if st.session_state["presentation"] or embedded else "auto",
 )
 
 pages = {
@@ -34,5 +36,7 @@ pages = {
     ],
 }
 
-pg = st.navigation(pages)
+pg = st.navigation(pages, position="hidden" if embedded else "sidebar")
+common.show_notices()  # messages from uploads, resets and share links
 pg.run()
+common.after_page(embedded=embedded)  # the input hash, the share link, save/load in the sidebar

@@ -10,8 +10,10 @@ from app_pages import common
 from app_pages.common import md
 from calculator import charts
 from calculator.costing import evaluate
-from calculator.errors import CostModelError
-from calculator.models import EVIDENCE_TAGS, BudgetInputs
+from calculator.edit import validated, with_params
+from calculator.errors import CostModelError, InputError
+from calculator.models import DISTRIBUTIONS, EVIDENCE_TAGS, BudgetInputs
+from calculator.serialize import input_hash
 
 PAGE = "assumptions"
 PERSPECTIVES = {
@@ -40,7 +42,12 @@ except CostModelError as error:
 
 currency = scenario.currency
 labels = {o.id: o.label for o in comparison}
-st.caption(md(common.scenario_caption(scenario) + ". Change the plan and prices on My costs; options on Compare."))
+st.caption(
+    md(
+        common.scenario_caption(scenario) + ". Change the plan and prices on My costs, the options on Compare, the "
+        "price table on Price tables and the treatments below."
+    )
+)
 
 # ------------------------------------------------------------------------------------------
 # Every assumption
@@ -129,12 +136,159 @@ st.dataframe(
 st.download_button(
     "Download all assumptions (CSV)",
     common.frame_csv(raw),
-    file_name="assumptions.csv",
+    file_name=common.hashed("assumptions.csv"),
     mime="text/csv",
     key=f"{PAGE}_assumptions_csv",
     on_click="ignore",
     icon=":material/download:",
 )
+
+# ------------------------------------------------------------------------------------------
+# Editing the treatments: every change is checked like an uploaded file
+
+st.subheader("Edit the treatments", anchor=False)
+st.caption(
+    "Visit counts, units per visit, response and escalation probabilities with their ranges, adverse events and "
+    "the next line of care. Low and high are a 95% range; a 'fixed' number has none. Each change is checked like "
+    "an uploaded file: an invalid one is listed here and not used."
+)
+pathways = scenario.pathways
+names = {p.id: p.label for p in pathways.pathways}
+rev = st.session_state["data_rev"]
+pick_col, next_col, reset_col = st.columns([2, 2, 1.2], vertical_alignment="bottom")
+common.keep_valid(f"{PAGE}_edit_pathway", list(names))
+pick = pick_col.selectbox("Treatment", list(names), format_func=names.get, key=f"{PAGE}_edit_pathway")
+pathway = pathways.get(pick)
+next_key = f"{PAGE}_on_failure_{pick}_{rev}"
+if next_key not in st.session_state:
+    st.session_state[next_key] = pathway.on_failure or ""
+next_col.selectbox(
+    "If it does not help, next",
+    ["", *(i for i in names if i != pick)],
+    format_func=lambda o: names.get(o, "No further care"),
+    key=next_key,
+    on_change=common.change_on_failure,
+    args=(next_key, pick),
+    help="The next line of care for people this treatment does not help.",
+)
+if st.session_state["pathways"] is not None:
+    reset_col.button(
+        "Reset to shipped" if st.session_state["loaded"] is None else "Reset to the scenario's",
+        key=f"{PAGE}_reset_pathways",
+        on_click=common.reset_data,
+        args=("pathways",),
+        icon=":material/restart_alt:",
+    )
+problem = st.session_state.get("on_failure_problem")
+if problem is not None and problem[0] == pick:
+    common.show_problems(problem[1], "That next line of care was not used:")
+
+prefix = f"pathway/{pick}/"
+active = {p.id: p for p in common.run_parameters(common.every_option(scenario)) if p.id.startswith(prefix)}
+editor = common.editor_key(PAGE, f"pathway_{pick}")
+source = common.editor_source(
+    editor,
+    lambda: pd.DataFrame(
+        [
+            {
+                "id": p.id,
+                "number": p.label.removeprefix(f"{pathway.label}: "),
+                "unit": p.unit,
+                "value": float(p.param.value),
+                "low": p.param.low,
+                "high": p.param.high,
+                "dist": p.param.dist,
+            }
+            for p in active.values()
+        ],
+        columns=["id", "number", "unit", "value", "low", "high", "dist"],
+    ).astype({"value": float, "low": float, "high": float}),
+)
+edited = st.data_editor(
+    source,
+    key=editor,
+    hide_index=True,
+    placeholder="–",
+    disabled=["id", "number", "unit"],
+    column_order=["number", "unit", "value", "low", "high", "dist"],
+    column_config={
+        "number": st.column_config.TextColumn("Number", width="large"),
+        "unit": st.column_config.TextColumn("Unit", width="small"),
+        "value": st.column_config.NumberColumn("Value", format="%.6g"),
+        "low": st.column_config.NumberColumn("Low", format="%.6g"),
+        "high": st.column_config.NumberColumn("High", format="%.6g"),
+        "dist": st.column_config.SelectboxColumn("Distribution", options=list(DISTRIBUTIONS), required=True),
+    },
+)
+if common.has_edits(editor):
+    start = common.start_scenario()
+    original = (
+        {p.id: p.param for p in common.run_parameters(common.every_option(start))}
+        if start.pathways.ids == pathways.ids
+        else {}
+    )
+    changes = common.edited_params(edited.to_dict("records"), {i: p.param for i, p in active.items()}, original)
+    if changes:
+        try:
+            common.use_pathways(validated(with_params(scenario, changes)).pathways)
+        except InputError as error:
+            common.show_problems(error, "These changes are not used (the numbers use the last valid values):")
+        else:
+            st.rerun()  # every number on the page now uses the change
+    else:
+        st.caption("Your changes are in use on every page.")
+
+# ------------------------------------------------------------------------------------------
+# Reviewer diff: every change from the shipped preset and what it does
+
+reference = common.preset_scenario()
+st.subheader("Changes from the shipped preset", anchor=False)
+review = common.run_review(reference, scenario)
+if not review.changes and not review.settings:
+    st.success(
+        md(f"Nothing differs from the shipped {reference.label or reference.name} preset."),
+        icon=":material/check_circle:",
+    )
+else:
+    st.caption(
+        md(
+            f"Every number that differs from the shipped {reference.label or reference.name} preset, with its effect "
+            "on each option's expected cost taken alone (everything else as shipped). The last row is all changes "
+            "together: single effects need not add up to it, because deductibles and out-of-pocket maximums are "
+            "not linear."
+        )
+    )
+    diff_perspective = st.selectbox(
+        "Effect on whose cost",
+        ["patient", "insurer", "societal"],
+        format_func=PERSPECTIVES.get,
+        key=f"{PAGE}_diff_perspective",
+    )
+    units = {p.id: p.unit for p in common.run_parameters(reference)} | {p.id: p.unit for p in params}
+    shown_options = {o: labels[o] for o in reference.compare if o in labels}
+    st.dataframe(
+        common.review_frame(review, units, shown_options, currency, diff_perspective),
+        hide_index=True,
+        key=f"{PAGE}_diff",
+        column_config={"Assumption": st.column_config.TextColumn(width="large")},
+    )
+    if review.settings:
+        st.markdown("**Other settings changed**")
+        st.dataframe(
+            pd.DataFrame(review.settings, columns=["Setting", "Shipped", "Now"]),
+            hide_index=True,
+            key=f"{PAGE}_diff_settings",
+        )
+    hash_ = input_hash(scenario)
+    st.download_button(
+        "Download the changes (CSV)",
+        common.review_csv(review, hash_),
+        file_name=f"assumption-changes-{hash_}.csv",
+        mime="text/csv",
+        key=f"{PAGE}_diff_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 # ------------------------------------------------------------------------------------------
 # Analyses: only the chosen one is computed

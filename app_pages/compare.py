@@ -38,7 +38,7 @@ with controls:
     )
     middle.toggle(
         "Presentation mode",
-        help="Hides the sidebar and the download buttons, and shows your clinic's name.",
+        help="Hides the sidebar and the chart data downloads, and shows your clinic's name.",
         **common.bound(PAGE, "presentation"),
     )
     if not presenting:
@@ -182,6 +182,8 @@ with tree:
         caption="'Stop here' counts those who get better and those who do not go on to further care.",
         downloads=downloads,
     )
+
+common.handout_section(PAGE, comparison)
 
 st.divider()
 common.disclaimer()

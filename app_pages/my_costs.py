@@ -27,6 +27,8 @@ inputs, results = st.columns([1.15, 2.3], gap="large")
 with inputs:
     common.preset_selector(PAGE)
     base = common.base_scenario()
+    if st.session_state["loaded"] is not None:
+        st.caption(md(f"Starting from the scenario in {st.session_state['loaded_from']}: {base.label or base.name}."))
     if base.description:
         with st.expander("What this preset assumes"):
             st.caption(md(base.description))
@@ -230,6 +232,8 @@ with results:
                 st.warning(md(warning), icon=":material/medical_information:")
             else:
                 st.caption("Nothing ticked. A clinician will still check before needling.")
+
+    common.handout_section(PAGE, comparison)
 
     st.divider()
     common.disclaimer()

@@ -1,16 +1,16 @@
-"""Price tables: the active table with its metadata, sources and evidence."""
+"""Price tables: the active table to view and edit, upload a clinic's own, download it, and
+see what differs from the shipped table."""
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import common
 from app_pages.common import md
-from calculator.errors import CostModelError
-from calculator.formatting import format_money
-from calculator.models import EVIDENCE_TAGS
+from calculator.errors import CostModelError, InputError
+from calculator.io import price_table_from_frame
+from calculator.models import CATEGORIES, EVIDENCE_TAGS
+from calculator.serialize import input_hash, price_table_to_csv, price_table_to_xlsx
 
 PAGE = "price_tables"
-MARK = "⚠ assumed/unverified"
 
 st.title("Price tables")
 
@@ -24,7 +24,9 @@ table = scenario.prices
 currency = table.currency
 plan = scenario.insurance
 uncovered = set(plan.uncovered_codes) if plan is not None else set()
-overrides = dict(scenario.price_overrides)
+
+# ------------------------------------------------------------------------------------------
+# The active table: edited in place; every change is checked before it is used
 
 st.subheader(table.label or table.name, anchor=False)
 facts = (
@@ -44,108 +46,164 @@ st.caption(
         f"The current scenario ({scenario.label or scenario.name}) prices covered care at the {used_schedule} "
         "schedule"
         + (
-            f" and what the plan does not cover at the {scenario.uncovered_schedule} schedule."
+            f" and what the plan does not cover ({', '.join(sorted(uncovered)) or 'nothing'}) at the "
+            f"{scenario.uncovered_schedule} schedule."
             if plan is not None
             else "."
         )
     )
 )
-
 notes = dict(table.schedule_notes)
-st.markdown("**Price schedules**")
-st.dataframe(
-    pd.DataFrame(
-        {
-            "Schedule": list(table.schedules),
-            "Used now for": [
-                ", ".join(
-                    what
-                    for what, used in (
-                        ("covered care", s == scenario.schedule),
-                        ("uncovered items", plan is not None and s == scenario.uncovered_schedule and uncovered),
-                    )
-                    if used
-                )
-                or "–"
-                for s in table.schedules
-            ],
-            "What it is": [notes.get(s, "") for s in table.schedules],
-        }
-    ),
-    hide_index=True,
-    key=f"{PAGE}_schedules",
-    column_config={"What it is": st.column_config.TextColumn(width="large")},
-)
+if notes:
+    st.markdown("\n".join(f"- **{md(s)}**: {md(notes[s])}" for s in table.schedules if notes.get(s)))
 
-st.markdown("**Items**")
-raw = pd.DataFrame(
-    [
-        {
-            "code": row.code,
-            "description": row.description,
-            "category": row.category,
-            "unit": row.unit,
-            **{s: price for s, price in zip(table.schedules, row.prices, strict=True)},
-            "your_price": overrides[row.code].value if row.code in overrides else None,
-            "covered": "no" if row.code in uncovered else ("yes" if plan is not None else "self-pay"),
-            "evidence": row.evidence,
-            "as_of": row.as_of,
-            "source": row.source,
-            "note": row.note,
-        }
-        for row in table.rows
-    ]
-)
-display = pd.DataFrame(
-    {
-        "Flag": [MARK if e.upper() in {"U", "A", "M"} else "" for e in raw["evidence"]],
-        "Code": raw["code"],
-        "Description": raw["description"],
-        "Category": raw["category"],
-        "Unit": raw["unit"],
-        **{
-            s.replace("_", " ").capitalize(): [format_money(v, currency, cents=True) for v in raw[s]]
-            for s in table.schedules
-        },
-        "Your price": [format_money(v, currency, cents=True) if pd.notna(v) else "" for v in raw["your_price"]],
-        "Covered by the plan": raw["covered"],
-        "Evidence": [f"{e} · {EVIDENCE_TAGS[e]}" if e in EVIDENCE_TAGS else (e or "–") for e in raw["evidence"]],
-        "As of": raw["as_of"],
-        "Source": raw["source"],
-        "Note": raw["note"],
-    }
-)
-st.dataframe(
-    display,
-    hide_index=True,
-    key=f"{PAGE}_items",
-    column_config={
-        "Flag": st.column_config.TextColumn(width="medium"),
-        "Description": st.column_config.TextColumn(width="medium"),
-        "Source": st.column_config.TextColumn(width="large"),
-        "Note": st.column_config.TextColumn(width="large"),
+st.markdown("**Items** (edit any cell, add rows at the bottom, select rows to delete them)")
+key = common.editor_key(PAGE, "table")
+source = common.editor_source(key, lambda: common.table_frame(table))
+column_config = {
+    "code": st.column_config.TextColumn("Code", required=True, pinned=True),
+    "description": st.column_config.TextColumn("Description", width="medium"),
+    "category": st.column_config.SelectboxColumn("Category", options=list(CATEGORIES), required=True),
+    "unit": st.column_config.TextColumn("Unit"),
+    **{
+        s: st.column_config.NumberColumn(
+            s.replace("_", " ").capitalize(), format="%.2f", help=f"Price in {currency} ({notes.get(s, s)})"
+        )
+        for s in source.columns
+        if s in table.schedules
     },
+    "source": st.column_config.TextColumn("Source", width="large"),
+    "as_of": st.column_config.TextColumn("As of"),
+    "evidence": st.column_config.SelectboxColumn(
+        "Evidence", options=list(EVIDENCE_TAGS), help="; ".join(f"{t} = {m}" for t, m in EVIDENCE_TAGS.items())
+    ),
+    "note": st.column_config.TextColumn("Note", width="large"),
+}
+edited = st.data_editor(
+    source,
+    key=key,
+    num_rows="dynamic",
+    hide_index=True,
+    column_config=column_config,
+    height=420,
 )
-st.download_button(
-    "Download this price table (CSV)",
-    common.frame_csv(raw),
+if common.has_edits(key):
+    try:
+        candidate = price_table_from_frame(edited, name=table.name, metadata=common.table_metadata(table))
+        if candidate != table:
+            common.use_price_table(candidate)
+            st.rerun()  # every page element above now shows the new table
+    except InputError as error:
+        common.show_problems(error, "These changes are not used yet (the numbers use the last valid table):")
+    else:
+        st.caption("Your edits are in use on every page.")
+
+st.caption(
+    md(
+        "Evidence tags: "
+        + "; ".join(f"{tag} = {meaning}" for tag, meaning in EVIDENCE_TAGS.items())
+        + ". Rows tagged U, A or M are assumptions, not sourced facts."
+    )
+)
+left, right, reset = st.columns([1, 1, 1.2])
+hash_ = input_hash(scenario)
+left.download_button(
+    "Download this table (CSV)",
+    f"# Exported with the scenario of input hash {hash_}\n" + price_table_to_csv(table),
     file_name=f"{table.name or 'prices'}.csv",
     mime="text/csv",
     key=f"{PAGE}_csv",
     on_click="ignore",
     icon=":material/download:",
 )
-st.caption(
-    md(
-        "Evidence tags: "
-        + "; ".join(f"{tag} = {meaning}" for tag, meaning in EVIDENCE_TAGS.items())
-        + f". Rows tagged U, A or M are marked {MARK}."
-    )
+right.download_button(
+    "Download this table (Excel)",
+    lambda: price_table_to_xlsx(table),  # built only when clicked
+    file_name=f"{table.name or 'prices'}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key=f"{PAGE}_xlsx",
+    on_click="ignore",
+    icon=":material/download:",
 )
+if st.session_state["price_table"] is not None:
+    reset.button(
+        "Reset to the shipped table" if st.session_state["loaded"] is None else "Reset to the scenario's table",
+        key=f"{PAGE}_reset",
+        on_click=common.reset_data,
+        args=("price_table",),
+        icon=":material/restart_alt:",
+    )
+
+# ------------------------------------------------------------------------------------------
+# What differs from the shipped table
+
+shipped = common.preset_scenario().prices
+changes = common.price_table_changes(shipped, table)
+st.subheader("Differences from the shipped table", anchor=False)
+if changes.empty:
+    st.caption(md(f"None: this is the shipped table {shipped.label} ({shipped.name}) as published."))
+else:
+    counts = changes["change"].value_counts()
+    st.caption(
+        md(
+            f"Compared with the shipped table {shipped.label}: "
+            + ", ".join(f"{counts[c]} {c}" for c in ("changed", "added", "removed") if c in counts)
+            + "."
+        )
+    )
+    st.dataframe(
+        changes.rename(
+            columns={"code": "Code", "change": "Change", "description": "Description", "what changed": "What changed"}
+        ),
+        hide_index=True,
+        key=f"{PAGE}_changes",
+        column_config={"What changed": st.column_config.TextColumn(width="large")},
+    )
+missing = [s for s in shipped.schedules if s not in table.schedules]
+if missing:
+    st.caption(md(f"Schedules of the shipped table missing here: {', '.join(missing)}."))
+
+# ------------------------------------------------------------------------------------------
+# Upload a clinic's table
+
+st.subheader("Use your clinic's price table", anchor=False)
+with st.container(border=True):
+    st.caption(
+        md(
+            f"A CSV or Excel (.xlsx) file of at most {common.MAX_UPLOAD_MB} MB with the columns code, description, "
+            "category, unit, one column per price schedule (e.g. commercial, self_pay), source and as_of; "
+            "optionally evidence and note. Download the table above for a template. The currency, region, label "
+            "and year can come from a '# key: value' header in the CSV or from a separate .toml file. The file is "
+            "read in memory for this session only: it is not stored on the server."
+        )
+    )
+    left, right = st.columns(2)
+    upload = left.file_uploader(
+        "Price table (CSV or XLSX)", type=["csv", "xlsx"], key=f"{PAGE}_upload", max_upload_size=common.MAX_UPLOAD_MB
+    )
+    right.file_uploader(
+        "Metadata (optional .toml)", type=["toml"], key=f"{PAGE}_upload_meta", max_upload_size=common.MAX_UPLOAD_MB
+    )
+    st.button(
+        "Use this table",
+        key=f"{PAGE}_upload_apply",
+        type="primary",
+        on_click=common.use_uploaded_table,
+        args=(f"{PAGE}_upload", f"{PAGE}_upload_meta"),
+        disabled=upload is None,
+    )
+    if upload is None:
+        st.session_state["upload_problems"] = None  # the message belonged to a file no longer chosen
+    problem = st.session_state.get("upload_problems")
+    if problem is not None:
+        common.show_problems(problem, "This table was not used; the previous table and numbers are unchanged:")
+
+# ------------------------------------------------------------------------------------------
+# One price at a time (kept separately from the table, as the clinic's price)
 
 with st.container(border=True):
     st.markdown("**Use your own price for an item**")
-    st.caption("Kept for this session and used on every page. Uploading a whole table comes later.")
+    st.caption("Kept for this session and used on every page, whichever table is active.")
     common.price_override_editor(PAGE, scenario)
 
 st.divider()

@@ -49,8 +49,10 @@ __all__ = [
     "load_price_table",
     "load_scenario",
     "pathways_from_dict",
+    "price_metadata_from_bytes",
     "price_table_from_bytes",
     "price_table_from_frame",
+    "scenario_from_bytes",
     "scenario_from_dict",
     "shipped_names",
 ]
@@ -362,8 +364,13 @@ def load_price_table(path: str | Path) -> PriceTable:
 
 def load_price_metadata(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    raw = _parse_document(decode_text(read_file_bytes(path), path.name), path.name, "toml")
-    return _check_metadata(_Checker(path.name), raw)
+    return price_metadata_from_bytes(read_file_bytes(path), path.name)
+
+
+def price_metadata_from_bytes(data: bytes, filename: str) -> dict[str, Any]:
+    """A price table's sidecar metadata (TOML: currency, region, label, year, ...) from bytes."""
+    raw = _parse_document(decode_text(data, filename), filename, "toml")
+    return _check_metadata(_Checker(filename), raw)
 
 
 def _check_metadata(checker: _Checker, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -577,11 +584,12 @@ def _price_row(
         raise checker.fail(f"{where}, column 'code'", "a non-empty code", cells.get("code", ""))
     if code in codes:
         raise checker.fail(f"{where}, column 'code'", f"a code not already used ({codes[code]})", code)
-    category = str(cells.get("category", "") or "").strip().lower()
+    # Blank cells of an editor's new row arrive as NaN: read as empty, never as the text "nan".
+    category = _cell_text(cells.get("category")).lower()
     if category not in CATEGORIES:
-        raise checker.fail(f"{where}, column 'category'", f"one of {', '.join(CATEGORIES)}", cells.get("category"))
+        raise checker.fail(f"{where}, column 'category'", f"one of {', '.join(CATEGORIES)}", category)
     values = tuple(checker.number(f"{where}, column {s!r}", prices.get(s)) for s in schedules)
-    evidence = str(cells.get("evidence", "") or "").strip().upper()
+    evidence = _cell_text(cells.get("evidence")).upper()
     if evidence and evidence not in EVIDENCE_TAGS:
         raise checker.fail(f"{where}, column 'evidence'", f"one of {', '.join(EVIDENCE_TAGS)}", evidence)
     as_of = cells.get("as_of", "")
@@ -791,6 +799,15 @@ def _check_escalation(checker: _Checker, prefix: str, pathways: tuple[Pathway, .
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     return scenario_from_dict(_load_document(path), path.name, base_dir=path.parent, name=path.stem)
+
+
+def scenario_from_bytes(data: bytes, filename: str) -> Scenario:
+    """An uploaded scenario (JSON): only shipped names and inline data, never a server path."""
+    suffix = Path(filename).suffix.lower()
+    if suffix != ".json":
+        raise InputError(filename, "", "a .json scenario file", found_text=repr(suffix or "no extension"))
+    raw = _parse_document(decode_text(data, filename), filename, "json")
+    return scenario_from_dict(raw, filename, allow_paths=False, name=Path(filename).stem)
 
 
 def scenario_from_dict(

@@ -14,6 +14,7 @@ import binascii
 import json
 import zlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .errors import InputError
@@ -21,15 +22,28 @@ from .io import scenario_from_dict
 from .models import Scenario
 from .serialize import scenario_to_dict
 
-__all__ = ["MAX_TOKEN_CHARS", "apply_patch", "decode_link", "encode_link", "make_patch", "scenario_from_link"]
+__all__ = [
+    "MAX_TOKEN_CHARS",
+    "apply_patch",
+    "changes_from",
+    "decode_link",
+    "encode_link",
+    "make_patch",
+    "scenario_from_link",
+]
 
 VERSION = "1"
 MAX_TOKEN_CHARS = 6_000  # keeps whole URLs well under common 8 KB limits
 _SOURCE = "share link"
+_ITEMS = "$items"
 
 
 def make_patch(base: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """The merge patch that turns ``base`` into ``new`` (keys absent from ``new`` become null)."""
+    """The merge patch that turns ``base`` into ``new`` (keys absent from ``new`` become null).
+
+    RFC 7386, with one extension so that one edited price row or visit does not carry its whole
+    list: two lists of the same length become ``{"$items": {index: patch of that item}}``.
+    """
     patch: dict[str, Any] = {}
     for key in base:
         if key not in new:
@@ -40,13 +54,30 @@ def make_patch(base: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
             inner = make_patch(old, value)
             if inner:
                 patch[key] = inner
+        elif isinstance(value, list) and isinstance(old, list) and len(value) == len(old) and value != old:
+            patch[key] = {
+                _ITEMS: {
+                    str(i): make_patch(a, b) if isinstance(a, dict) and isinstance(b, dict) else b
+                    for i, (a, b) in enumerate(zip(old, value, strict=True))
+                    if a != b or type(a) is not type(b)
+                }
+            }
         elif old is _MISSING or old != value or type(old) is not type(value):
             patch[key] = value
     return patch
 
 
 def apply_patch(base: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge key by key, null deletes, anything else replaces."""
+    """RFC 7386 (objects merge key by key, null deletes, anything else replaces), plus
+    ``{"$items": ...}`` patches of single list items (see :func:`make_patch`)."""
+    if isinstance(patch, dict) and set(patch) == {_ITEMS} and isinstance(base, list):
+        result = list(base)
+        for index, item_patch in patch[_ITEMS].items():
+            position = int(index)
+            if not 0 <= position < len(result):
+                raise IndexError(index)
+            result[position] = apply_patch(result[position], item_patch)
+        return result
     if not isinstance(patch, dict):
         return patch
     result = dict(base) if isinstance(base, dict) else {}
@@ -90,8 +121,11 @@ def decode_link(token: str) -> tuple[str, dict[str, Any]]:
         raise InputError(_SOURCE, "version", f"a version {VERSION} link", found_text=repr(version[:10]))
     try:
         raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
-        text = zlib.decompressobj().decompress(raw, 200_000).decode("utf-8")
-        payload = json.loads(text)
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(raw, 200_000)
+        if not inflater.eof:  # cut short (even by its checksum alone), or inflating beyond the limit
+            raise ValueError("incomplete")
+        payload = json.loads(data.decode("utf-8"))
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
         raise InputError(_SOURCE, "", "an intact link", found_text="a damaged or truncated one") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("p"), str) or not isinstance(payload.get("c"), dict):
@@ -99,15 +133,34 @@ def decode_link(token: str) -> tuple[str, dict[str, Any]]:
     return payload["p"], payload["c"]
 
 
+def changes_from(preset: Scenario, scenario: Scenario) -> dict[str, Any]:
+    """The merge patch from ``preset`` to ``scenario`` ({} when they are the same).
+
+    Both documents are written inline, so an edited number of one pathway or one price row
+    travels alone rather than as the whole pathway set or table.
+    """
+    return make_patch(scenario_to_dict(preset, inline=True), scenario_to_dict(scenario, inline=True))
+
+
 def scenario_from_link(token: str, presets: Mapping[str, Scenario]) -> tuple[str, Scenario]:
     """Rebuild the shared scenario from its preset and changes (validated like an upload)."""
     preset, changes = decode_link(token)
     if preset not in presets:
         raise InputError(_SOURCE, "preset", f"one of {', '.join(presets)}", preset)
-    document = apply_patch(scenario_to_dict(presets[preset]), changes)
-    return preset, scenario_from_dict(document, _SOURCE, allow_paths=False, name=presets[preset].name)
+    base = presets[preset]
+    try:
+        document = apply_patch(scenario_to_dict(base, inline=True), changes)
+    except (IndexError, ValueError, TypeError, AttributeError):
+        raise InputError(_SOURCE, "changes", "changes that fit the preset", found_text="ones that do not") from None
+    scenario = scenario_from_dict(document, _SOURCE, allow_paths=False, name=base.name)
+    # Inline documents load as unnamed tables; they derive from the preset's, so keep its names.
+    return preset, replace(
+        scenario,
+        prices=replace(scenario.prices, name=base.prices.name),
+        pathways=replace(scenario.pathways, name=base.pathways.name),
+    )
 
 
 def link_for(preset: str, presets: Mapping[str, Scenario], scenario: Scenario) -> str:
     """The token that reproduces ``scenario`` from ``presets[preset]``."""
-    return encode_link(preset, make_patch(scenario_to_dict(presets[preset]), scenario_to_dict(scenario)))
+    return encode_link(preset, changes_from(presets[preset], scenario))

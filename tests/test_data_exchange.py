@@ -120,6 +120,34 @@ class TestShareLinks:
         assert preset == "commercial-ppo"
         assert again == changed
 
+    def test_an_edited_pathway_number_makes_a_short_link(self, presets, ppo):
+        from calculator.edit import with_params
+
+        changed = with_params(ppo, {"pathway/dry_needling/visit/1/count": Param(3.0)})
+        token = link_for("commercial-ppo", presets, changed)
+        assert len(token) < 200  # only the changed visit's count travels
+        _, again = scenario_from_link(token, presets)
+        assert again == changed
+
+    def test_one_edited_price_row_makes_a_short_link(self, presets, ppo):
+        rows = list(ppo.prices.rows)
+        rows[3] = dataclasses.replace(rows[3], prices=(1.0, 2.0, 3.0))
+        changed = dataclasses.replace(ppo, prices=dataclasses.replace(ppo.prices, rows=tuple(rows)))
+        token = link_for("commercial-ppo", presets, changed)
+        assert len(token) < 200
+        assert scenario_from_link(token, presets)[1] == changed
+
+    def test_list_item_patches(self):
+        base = {"rows": [{"a": 1, "b": 2}, {"a": 3}], "tags": ["x", "y"]}
+        new = {"rows": [{"a": 1, "b": 5}, {"a": 3}], "tags": ["x", "z"]}
+        patch = make_patch(base, new)
+        assert patch == {"rows": {"$items": {"0": {"b": 5}}}, "tags": {"$items": {"1": "z"}}}
+        assert apply_patch(base, patch) == new
+
+    def test_item_patch_out_of_range_is_an_input_error(self, presets):
+        with pytest.raises(InputError, match="changes that fit the preset"):
+            scenario_from_link(encode_link("commercial-ppo", {"compare": {"$items": {"9": "x"}}}), presets)
+
     def test_switching_to_self_pay_survives_the_link(self, presets, ppo):
         changed = dataclasses.replace(ppo, insurance=None, schedule="self_pay")
         _, again = scenario_from_link(link_for("commercial-ppo", presets, changed), presets)
@@ -139,6 +167,14 @@ class TestShareLinks:
         token = link_for("commercial-ppo", presets, dataclasses.replace(ppo, insurance=plan))
         with pytest.raises(InputError, match="share link"):
             scenario_from_link(token[: len(token) // 2], presets)
+
+    @pytest.mark.parametrize("cut", [1, 3, 6])
+    def test_a_link_cut_in_its_checksum_is_an_input_error(self, presets, ppo, cut):
+        """Regression: zlib inflates a stream that lacks only its checksum without complaint."""
+        plan = dataclasses.replace(ppo.insurance, deductible=Param(2500.0))
+        token = link_for("commercial-ppo", presets, dataclasses.replace(ppo, insurance=plan))
+        with pytest.raises(InputError, match="damaged or truncated"):
+            decode_link(token[:-cut])
 
     def test_link_changes_are_validated_like_an_upload(self, presets):
         for changes in ({"insurance": {"coinsurance": 1.3}}, {"prices": "/etc/passwd"}, {"surprise": 1}):
@@ -270,3 +306,22 @@ class TestTableEditing:
         assert "row 3, column 'category'" in problems[1]
         assert "column 'medicare': expected a number, found an empty value" in problems[2]
         assert "(and 2 more problems)" in str(caught.value)
+
+    def test_blank_cells_of_a_new_editor_row_are_empty_not_nan(self, ppo):
+        """Regression: a new row's blank evidence arrived as NaN and was read as the tag 'NAN'."""
+        import math
+
+        import pandas as pd
+
+        from calculator.io import price_table_from_frame
+        from calculator.serialize import price_table_rows
+
+        header, rows = price_table_rows(ppo.prices)
+        frame = pd.DataFrame(rows, columns=header)
+        blank = math.nan
+        frame.loc[len(frame)] = ["NEW", "New item", "other", "each", 1.0, 2.0, 3.0, "clinic", "2026", blank, blank]
+        table = price_table_from_frame(frame, name="edited")
+        assert table.row("NEW").evidence == "" and table.row("NEW").note == ""
+        frame.loc[len(frame) - 1, "category"] = math.nan
+        with pytest.raises(InputError, match="column 'category': expected one of .*, found an empty value"):
+            price_table_from_frame(frame, name="edited")

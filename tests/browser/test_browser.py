@@ -6,12 +6,16 @@ the two README screenshots in ``docs/`` are rewritten too.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from calculator.io import price_table_from_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +140,117 @@ def test_insurer_runs_every_analysis(page: Page, app_url: str) -> None:
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
     _settle(page)
     _shot(page, "assumptions-budget")
+
+
+# --------------------------------------------------------------------------------------------
+# Data in and out (issue 5)
+
+
+def _clinic_csv(path: Path, value: str) -> Path:
+    """The shipped US table with dry needling's cash price (20561, self_pay) set to ``value``."""
+    rows = list(csv.reader(io.StringIO((ROOT / "data" / "prices" / "us-2025.csv").read_text(encoding="utf-8"))))
+    column = rows[0].index("self_pay")
+    for row in rows[1:]:
+        if row[0] == "20561":
+            row[column] = value
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    return path
+
+
+def _input_hash(page: Page) -> str:
+    caption = page.get_by_text(re.compile(r"^Input hash [0-9a-f]{10}")).first
+    expect(caption).to_be_visible(timeout=TIMEOUT)
+    return caption.inner_text().split()[2]
+
+
+def test_clinic_uploads_a_price_table_and_a_bad_one_changes_nothing(page: Page, app_url: str, tmp_path: Path) -> None:
+    page.goto(app_url)
+    metrics = page.locator(METRIC)
+    expect(metrics).to_have_count(4, timeout=TIMEOUT)
+    needling = metrics.nth(0)  # dry needling's "You pay": its 20561 sessions are paid at the cash price
+    before = needling.inner_text()
+
+    _open(page, "Price tables")
+    uploader = page.locator(".st-key-price_tables_upload input[type=file]")
+    uploader.set_input_files(_clinic_csv(tmp_path / "riverside.csv", "140.00"))
+    use = page.get_by_role("button", name="Use this table")
+    expect(use).to_be_enabled(timeout=TIMEOUT)
+    use.click()
+    expect(page.get_by_text("Now using the price table riverside")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("1 changed")).to_be_visible(timeout=TIMEOUT)  # the differences from shipped
+    _settle(page)
+    _shot(page, "price-tables-uploaded")
+    with page.expect_download() as download:  # the active table, as Excel, reads back exactly
+        page.get_by_role("button", name="Download this table (Excel)").click()
+    workbook = Path(download.value.path()).read_bytes()
+    assert price_table_from_bytes(workbook, "riverside.xlsx").price("20561", "self_pay") == 140.0
+
+    _open(page, "My costs")
+    expect(needling).not_to_have_text(before, timeout=TIMEOUT)
+    after = needling.inner_text()
+    assert _dollars(after) > _dollars(before) + 400, (before, after)  # 5 sessions × $100 more, minus escalation
+
+    _open(page, "Price tables")
+    uploader = page.locator(".st-key-price_tables_upload input[type=file]")
+    uploader.set_input_files(_clinic_csv(tmp_path / "broken.csv", "abc"))
+    _settle(page)
+    page.get_by_role("button", name="Use this table").click()
+    expect(page.get_by_text("column 'self_pay': expected a number, found 'abc'")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("This table was not used")).to_be_visible(timeout=TIMEOUT)
+    _settle(page)
+    _shot(page, "price-tables-bad-upload")
+    _open(page, "My costs")
+    expect(needling).to_have_text(after, timeout=TIMEOUT)  # the last good table still prices everything
+
+
+def test_the_handout_downloads_with_the_input_hash(page: Page, app_url: str, tmp_path: Path) -> None:
+    page.goto(app_url)
+    expect(page.locator(METRIC)).to_have_count(4, timeout=TIMEOUT)
+    hash_ = _input_hash(page)
+    page.get_by_role("button", name="Prepare the handout").click()
+    html_button = page.get_by_role("button", name="Download the handout (HTML)")
+    expect(html_button).to_be_visible(timeout=60_000)  # the PDF chart image starts Chromium (~3 s)
+    with page.expect_download() as download:
+        html_button.click()
+    assert download.value.suggested_filename == f"treatment-costs-{hash_}.html"
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    assert hash_ in html and "Dry needling" in html and "plotly" in html
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the handout (PDF)").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
+def test_a_share_link_opens_the_same_numbers_in_a_new_page(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    metrics = page.locator(METRIC)
+    expect(metrics).to_have_count(4, timeout=TIMEOUT)
+    surgery = metrics.nth(3)
+    before = surgery.inner_text()
+    deductible = page.get_by_role("spinbutton", name="Deductible", exact=True)
+    deductible.fill("4000")
+    deductible.press("Enter")
+    expect(surgery).not_to_have_text(before, timeout=TIMEOUT)
+    _settle(page)
+    expect(page).to_have_url(re.compile(r"[?&]s=1\."), timeout=TIMEOUT)
+    shown = [metrics.nth(i).inner_text() for i in range(4)]
+    hash_ = _input_hash(page)
+
+    other = page.context.new_page()
+    other.goto(page.url)
+    other_metrics = other.locator(METRIC)
+    expect(other_metrics).to_have_count(4, timeout=TIMEOUT)
+    for i, text in enumerate(shown):
+        expect(other_metrics.nth(i)).to_have_text(text, timeout=TIMEOUT)
+    expect(other.get_by_role("spinbutton", name="Deductible", exact=True)).to_have_value("4000")
+    assert _input_hash(other) == hash_
+    other.close()
+
+
+def test_embedded_patient_page_has_no_sidebar(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/?embed=true")
+    expect(page.get_by_role("heading", name="My costs", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(METRIC)).to_have_count(4, timeout=TIMEOUT)
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_count(0)
+    _settle(page)
+    _shot(page, "my-costs-embedded")
