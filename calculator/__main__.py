@@ -197,17 +197,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 def _budget(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    raw: dict[str, Any] = {}
-    if scenario.budget is not None:
-        b = scenario.budget
-        raw = {
-            "members": b.members,
-            "episodes_per_1000": b.episodes_per_1000,
-            "current_mix": dict(b.current_mix),
-            "proposed_mix": dict(b.proposed_mix),
-            "years": b.years,
-            "growth": b.growth,
-        }
+    raw: dict[str, Any] = scenario.budget.as_dict() if scenario.budget is not None else {}
     flags = {
         "members": args.members,
         "episodes_per_1000": args.episodes_per_1000,

@@ -153,20 +153,10 @@ def budget_impact(scenario: Scenario, inputs: BudgetInputs, comparison: Comparis
     --------
     1,000 members, 100 episodes per 1,000 a year; option A costs the plan $1,000 and option B
     $500 per episode; moving from all-A to all-B saves 100 × $500 = $50,000 a year, or
-    $50,000 / (1,000 × 12) ≈ $4.17 PMPM. See ``tests/test_budget.py`` for the worked example.
+    $50,000 / (1,000 × 12) ≈ $4.17 PMPM. See ``TestBudget`` in ``tests/test_uncertainty.py`` for a worked example.
     """
     options = scenario.compare
-    budget_inputs_from_dict(
-        {
-            "members": inputs.members,
-            "episodes_per_1000": inputs.episodes_per_1000,
-            "current_mix": dict(inputs.current_mix),
-            "proposed_mix": dict(inputs.proposed_mix),
-            "years": inputs.years,
-            "growth": inputs.growth,
-        },
-        options,
-    )
+    budget_inputs_from_dict(inputs.as_dict(), options)  # inputs built in code get the same checks
     result = comparison if comparison is not None else compare(scenario)
     per_episode = {o.id: {"insurer": o.expected.insurer, "patient": o.expected.patient} for o in result}
 

@@ -239,6 +239,17 @@ class BudgetInputs:
     years: int = 1
     growth: float = 0.0  # yearly growth of the membership, e.g. 0.02
 
+    def as_dict(self) -> dict[str, object]:
+        """The scenario file's ``budget`` block."""
+        return {
+            "members": self.members,
+            "episodes_per_1000": self.episodes_per_1000,
+            "current_mix": dict(self.current_mix),
+            "proposed_mix": dict(self.proposed_mix),
+            "years": self.years,
+            "growth": self.growth,
+        }
+
 
 @dataclass(frozen=True)
 class PsaSettings:

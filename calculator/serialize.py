@@ -16,7 +16,6 @@ from typing import Any
 from .exports import neutralise, to_csv
 from .io import DATA_DIR, load_pathways, load_price_table, shipped_names
 from .models import (
-    BudgetInputs,
     Indirect,
     InsurancePlan,
     Param,
@@ -222,17 +221,6 @@ def _indirect_to_dict(indirect: Indirect) -> dict[str, Any]:
     return {k: param_to_json(getattr(indirect, k)) for k in keys}
 
 
-def _budget_to_dict(budget: BudgetInputs) -> dict[str, Any]:
-    return {
-        "members": budget.members,
-        "episodes_per_1000": budget.episodes_per_1000,
-        "current_mix": dict(budget.current_mix),
-        "proposed_mix": dict(budget.proposed_mix),
-        "years": budget.years,
-        "growth": budget.growth,
-    }
-
-
 def scenario_to_dict(scenario: Scenario, *, inline: bool = False) -> dict[str, Any]:
     """A scenario document that loads back to an equal scenario.
 
@@ -260,7 +248,7 @@ def scenario_to_dict(scenario: Scenario, *, inline: bool = False) -> dict[str, A
     if scenario.psa.draws or scenario.psa.seed is not None:
         out["psa"] = {"draws": scenario.psa.draws, "seed": scenario.psa.seed}
     if scenario.budget is not None:
-        out["budget"] = _budget_to_dict(scenario.budget)
+        out["budget"] = scenario.budget.as_dict()
     return out
 
 
