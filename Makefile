@@ -26,7 +26,7 @@ test-fast: $(STAMP)
 	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python -m pytest -q -m "not browser" -x
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python bench/run.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

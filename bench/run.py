@@ -60,6 +60,25 @@ def main() -> None:
         lambda: break_even(scenario, "price/self_pay/20561", "dry_needling", "physical_therapy", low=0, high=300), 20
     )
     print(f"break-even (grid of 401 + Brent): {seconds * 1e3:.2f} ms")
+    print(f"app: AppTest rerun of My costs after a widget change: median {app_rerun_ms():.0f} ms")
+
+
+def app_rerun_ms() -> float:
+    """Median AppTest rerun of the default page (My costs) after a deductible change."""
+    import logging
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    app.run()
+    times = []
+    for value in (1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 6000.0, 7000.0):
+        start = time.perf_counter()
+        app.number_input(key="my_costs_deductible").set_value(value).run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
 
 
 if __name__ == "__main__":
