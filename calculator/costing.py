@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .models import Param, Pathway, Scenario
+from .models import INDIRECT_FIELDS, Param, Pathway, Scenario
 
 __all__ = [
     "COST_FIELDS",
@@ -218,14 +218,7 @@ def parameters(scenario: Scenario) -> list[Parameter]:
             out.append(
                 Parameter(f"insurance/copay/{kind}", f"Plan: copay, {kind.replace('_', ' ')} visit", copay, "insurance")
             )
-    for key in (
-        "hourly_value",
-        "travel_hours_per_visit",
-        "miles_per_visit",
-        "mileage_rate",
-        "parking_per_visit",
-        "daily_wage",
-    ):
+    for key in INDIRECT_FIELDS:
         unit = {"travel_hours_per_visit": "hours", "miles_per_visit": "miles"}.get(key, "money")
         out.append(
             Parameter(

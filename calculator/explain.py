@@ -119,7 +119,7 @@ def summary(comparison: Comparison) -> list[str]:
         )
     plan = scenario.insurance
     if plan is not None:
-        left = max(plan.deductible.value - plan.deductible_met.value, 0.0)
+        left = plan.deductible_left
         if left > 0:
             sentences.append(
                 f"You have {format_money(left, currency)} of your deductible left: until it is met you pay "
@@ -128,7 +128,7 @@ def summary(comparison: Comparison) -> list[str]:
         if plan.oop_max is None:
             sentences.append("Your plan has no out-of-pocket maximum, so nothing caps what you pay.")
         else:
-            room = max(plan.oop_max.value - plan.oop_met.value, 0.0)
+            room = plan.oop_room
             sentences.append(
                 f"Your out-of-pocket maximum caps what you pay for covered care this year at "
                 f"{format_money(room, currency)} more."

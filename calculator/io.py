@@ -23,6 +23,7 @@ from .models import (
     CATEGORIES,
     DISTRIBUTIONS,
     EVIDENCE_TAGS,
+    INDIRECT_FIELDS,
     VISIT_KINDS,
     AdverseEvent,
     Indirect,
@@ -95,14 +96,6 @@ _INSURANCE_KEYS = (
     "uncovered_codes",
     "uncovered_schedule",
     "visit_limits",
-)
-_INDIRECT_KEYS = (
-    "hourly_value",
-    "travel_hours_per_visit",
-    "miles_per_visit",
-    "mileage_rate",
-    "parking_per_visit",
-    "daily_wage",
 )
 _PATHWAY_FILE_KEYS = ("schema_version", "label", "description", "population", "pathways")
 _PATHWAY_KEYS = (
@@ -1005,8 +998,8 @@ def _insurance(checker: _Checker, raw: object, prices: PriceTable) -> InsuranceP
 
 def _indirect(checker: _Checker, raw: object) -> Indirect:
     raw = checker.mapping("indirect", raw if raw is not None else {})
-    checker.keys("indirect", raw, _INDIRECT_KEYS)
-    return Indirect(**{key: checker.param(f"indirect.{key}", raw.get(key, 0)) for key in _INDIRECT_KEYS})
+    checker.keys("indirect", raw, INDIRECT_FIELDS)
+    return Indirect(**{key: checker.param(f"indirect.{key}", raw.get(key, 0)) for key in INDIRECT_FIELDS})
 
 
 def _psa(checker: _Checker, raw: object) -> PsaSettings:

@@ -8,13 +8,14 @@ first; the costing code trusts them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 __all__ = [
     "CATEGORIES",
     "DISTRIBUTIONS",
     "EVIDENCE_TAGS",
+    "INDIRECT_FIELDS",
     "VISIT_KINDS",
     "AdverseEvent",
     "BudgetInputs",
@@ -215,6 +216,16 @@ class InsurancePlan:
     uncovered_schedule: str | None = None
     visit_limits: tuple[tuple[str, int], ...] = ()
 
+    @property
+    def deductible_left(self) -> float:
+        """Base case: what is left of the deductible (never below 0)."""
+        return max(self.deductible.value - self.deductible_met.value, 0.0)
+
+    @property
+    def oop_room(self) -> float | None:
+        """Base case: what the patient can still pay before the maximum; None when there is none."""
+        return None if self.oop_max is None else max(self.oop_max.value - self.oop_met.value, 0.0)
+
 
 @dataclass(frozen=True)
 class Indirect:
@@ -226,6 +237,9 @@ class Indirect:
     mileage_rate: Param = field(default_factory=lambda: fixed(0))
     parking_per_visit: Param = field(default_factory=lambda: fixed(0))
     daily_wage: Param = field(default_factory=lambda: fixed(0))
+
+
+INDIRECT_FIELDS = tuple(f.name for f in fields(Indirect))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def _plan_lines(scenario: Scenario) -> list[str]:
     if plan is None:
         lines.append("Self-pay: you pay the full price of every visit.")
     else:
-        left = max(plan.deductible.value - plan.deductible_met.value, 0)
+        left = plan.deductible_left
         lines.append(
             f"Deductible {format_money(plan.deductible.value, money)} ({format_money(left, money)} left); "
             f"coinsurance {format_percent(plan.coinsurance.value)}"
@@ -73,10 +73,8 @@ def _plan_lines(scenario: Scenario) -> list[str]:
         if plan.oop_max is None:
             lines.append("No out-of-pocket maximum.")
         else:
-            room = max(plan.oop_max.value - plan.oop_met.value, 0)
-            lines.append(
-                f"Out-of-pocket maximum {format_money(plan.oop_max.value, money)} ({format_money(room, money)} left)"
-            )
+            room = format_money(plan.oop_room, money)
+            lines.append(f"Out-of-pocket maximum {format_money(plan.oop_max.value, money)} ({room} left)")
         if plan.copays:
             copays = ", ".join(f"{k.replace('_', ' ')} {format_money(p.value, money)}" for k, p in plan.copays)
             lines.append(f"Copays: {copays}")

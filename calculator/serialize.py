@@ -16,6 +16,7 @@ from typing import Any
 from .exports import neutralise, to_csv
 from .io import DATA_DIR, load_pathways, load_price_table, shipped_names
 from .models import (
+    INDIRECT_FIELDS,
     Indirect,
     InsurancePlan,
     Param,
@@ -210,15 +211,7 @@ def _insurance_to_dict(plan: InsurancePlan) -> dict[str, Any]:
 
 
 def _indirect_to_dict(indirect: Indirect) -> dict[str, Any]:
-    keys = (
-        "hourly_value",
-        "travel_hours_per_visit",
-        "miles_per_visit",
-        "mileage_rate",
-        "parking_per_visit",
-        "daily_wage",
-    )
-    return {k: param_to_json(getattr(indirect, k)) for k in keys}
+    return {k: param_to_json(getattr(indirect, k)) for k in INDIRECT_FIELDS}
 
 
 def scenario_to_dict(scenario: Scenario, *, inline: bool = False) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from .costing import Parameter, compare, evaluate, parameters
+from .costing import Parameter, evaluate, parameters
 from .errors import AnalysisError, InputError
 from .formatting import format_money, format_percent
 from .io import MAX_DRAWS
@@ -584,9 +584,3 @@ def _with_sentence(be: BreakEven) -> BreakEven:
         else:
             text = f"{cheaper} stays cheaper {words} than {dearer} unless the {name} is above {shown}."
     return BreakEven(**{**be.__dict__, "sentence": text})
-
-
-def base_costs(scenario: Scenario) -> dict[str, dict[str, float]]:
-    """Deterministic expected costs by perspective and option (for checks and tables)."""
-    result = compare(scenario)
-    return {p: {o.id: getattr(o.expected, p) for o in result} for p in PERSPECTIVES}

@@ -115,6 +115,7 @@ class TestPsa:
         assert stacked.sum(axis=1) == pytest.approx(np.ones(len(wtp)))
         # Direct count: share of draws where the option has the highest net monetary benefit.
         nmb = 50_000.0 * result.qaly - result.samples["allowed"]
+        assert list(result.net_monetary_benefit(50_000.0).values()) == pytest.approx(nmb.mean(axis=0))
         direct = np.bincount(nmb.argmax(axis=1), minlength=len(result.options)) / result.draws
         assert stacked[1] == pytest.approx(direct)
         # At a zero threshold, acceptability is just being cheapest.
