@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from . import param_ids as ids
+from .cost_sharing import NO_BENEFIT, Benefit, Number, cost_share
 from .models import INDIRECT_FIELDS, Param, Pathway, Scenario
 
 __all__ = [
@@ -31,12 +33,12 @@ __all__ = [
     "Parameter",
     "VisitLine",
     "compare",
+    "cost_share",
     "evaluate",
     "parameters",
 ]
 
 COST_FIELDS = ("allowed", "insurer", "patient", "indirect", "adverse_events")
-Number = float | np.ndarray
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,9 +59,9 @@ class Parameter:
 
 
 def price_param_id(scenario: Scenario, code: str, schedule: str) -> str:
-    if code in dict(scenario.price_overrides):
-        return f"price/override/{code}"
-    return f"price/{schedule}/{code}"
+    """The id of ``code``'s price at ``schedule``: the override's id where the scenario has one."""
+    overridden = any(c == code for c, _ in scenario.price_overrides)
+    return ids.price(code, None if overridden else schedule)
 
 
 def _price_param(scenario: Scenario, code: str, schedule: str) -> Param:
@@ -103,9 +105,7 @@ def parameters(scenario: Scenario) -> list[Parameter]:
         row = scenario.prices.row(code)
         if code in overrides:
             out.append(
-                Parameter(
-                    f"price/override/{code}", f"Price of {code} ({row.description}), override", overrides[code], "price"
-                )
+                Parameter(ids.price(code), f"Price of {code} ({row.description}), override", overrides[code], "price")
             )
             continue
         # The schedules this code is actually billed at: the uncovered one for uncovered codes,
@@ -123,11 +123,11 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                 )
             )
     for pathway in _reachable(scenario):
-        prefix = f"pathway/{pathway.id}"
+        pw = pathway.id
         name = pathway.label
         out.append(
             Parameter(
-                f"{prefix}/response_probability",
+                ids.pathway(pw, "response_probability"),
                 f"{name}: response probability",
                 pathway.response_probability,
                 "pathway",
@@ -138,7 +138,7 @@ def parameters(scenario: Scenario) -> list[Parameter]:
         if pathway.on_failure is not None:
             out.append(
                 Parameter(
-                    f"{prefix}/escalation_probability",
+                    ids.pathway(pw, "escalation_probability"),
                     f"{name}: non-responders going on to further care",
                     pathway.escalation_probability,
                     "pathway",
@@ -148,14 +148,18 @@ def parameters(scenario: Scenario) -> list[Parameter]:
             )
         out.append(
             Parameter(
-                f"{prefix}/work_days_lost", f"{name}: work days lost", pathway.work_days_lost, "pathway", unit="days"
+                ids.pathway(pw, "work_days_lost"),
+                f"{name}: work days lost",
+                pathway.work_days_lost,
+                "pathway",
+                unit="days",
             )
         )
-        out.append(Parameter(f"{prefix}/weeks", f"{name}: weeks", pathway.weeks, "pathway", unit="weeks"))
+        out.append(Parameter(ids.pathway(pw, "weeks"), f"{name}: weeks", pathway.weeks, "pathway", unit="weeks"))
         if pathway.qaly_gain is not None:
             out.append(
                 Parameter(
-                    f"{prefix}/qaly_gain",
+                    ids.pathway(pw, "qaly_gain"),
                     f"{name}: expected QALY gain",
                     pathway.qaly_gain,
                     "pathway",
@@ -163,10 +167,9 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                 )
             )
         for v, visit in enumerate(pathway.visits):
-            vp = f"{prefix}/visit/{v}"
             out.append(
                 Parameter(
-                    f"{vp}/count",
+                    ids.visit(pw, v, "count"),
                     f"{name}: {visit.name}, number of visits",
                     visit.count,
                     "pathway",
@@ -175,12 +178,18 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                 )
             )
             out.append(
-                Parameter(f"{vp}/hours", f"{name}: {visit.name}, hours per visit", visit.hours, "pathway", unit="hours")
+                Parameter(
+                    ids.visit(pw, v, "hours"),
+                    f"{name}: {visit.name}, hours per visit",
+                    visit.hours,
+                    "pathway",
+                    unit="hours",
+                )
             )
             for i, item in enumerate(visit.items):
                 out.append(
                     Parameter(
-                        f"{vp}/item/{i}/units",
+                        ids.item_units(pw, v, i),
                         f"{name}: {visit.name}, units of {item.code}",
                         item.units,
                         "pathway",
@@ -188,10 +197,9 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                     )
                 )
         for e, event in enumerate(pathway.adverse_events):
-            ep = f"{prefix}/adverse/{e}"
             out.append(
                 Parameter(
-                    f"{ep}/probability",
+                    ids.adverse(pw, e, "probability"),
                     f"{name}: {event.name}, probability",
                     event.probability,
                     "pathway",
@@ -199,12 +207,13 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                     unit="probability",
                 )
             )
-            out.append(Parameter(f"{ep}/cost", f"{name}: {event.name}, cost", event.cost, "pathway"))
+            out.append(Parameter(ids.adverse(pw, e, "cost"), f"{name}: {event.name}, cost", event.cost, "pathway"))
     if plan is not None:
-        for key in ("deductible", "deductible_met", "coinsurance", "oop_met"):
+        keys: tuple[ids.InsuranceField, ...] = ("deductible", "deductible_met", "coinsurance", "oop_met")
+        for key in keys:
             out.append(
                 Parameter(
-                    f"insurance/{key}",
+                    ids.insurance(key),
                     f"Plan: {key.replace('_', ' ')}",
                     getattr(plan, key),
                     "insurance",
@@ -213,18 +222,16 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                 )
             )
         if plan.oop_max is not None:
-            out.append(Parameter("insurance/oop_max", "Plan: out-of-pocket maximum", plan.oop_max, "insurance"))
+            out.append(Parameter(ids.insurance("oop_max"), "Plan: out-of-pocket maximum", plan.oop_max, "insurance"))
         for kind, copay in plan.copays:
-            out.append(
-                Parameter(f"insurance/copay/{kind}", f"Plan: copay, {kind.replace('_', ' ')} visit", copay, "insurance")
-            )
-    for key in INDIRECT_FIELDS:
-        unit = {"travel_hours_per_visit": "hours", "miles_per_visit": "miles"}.get(key, "money")
+            out.append(Parameter(ids.copay(kind), f"Plan: copay, {kind.replace('_', ' ')} visit", copay, "insurance"))
+    for field_name in INDIRECT_FIELDS:
+        unit = {"travel_hours_per_visit": "hours", "miles_per_visit": "miles"}.get(field_name, "money")
         out.append(
             Parameter(
-                f"indirect/{key}",
-                f"Time and travel: {key.replace('_', ' ')}",
-                getattr(scenario.indirect, key),
+                ids.indirect(field_name),
+                f"Time and travel: {field_name.replace('_', ' ')}",
+                getattr(scenario.indirect, field_name),
                 "indirect",
                 unit=unit,
             )
@@ -284,31 +291,35 @@ class _Evaluator:
         self._price_cache: dict[tuple[str, str], Number] = {}
         plan = self.plan
         self.uncovered = set(plan.uncovered_codes) if plan else set()
-        self.copays = {k: self.v(f"insurance/copay/{k}", p) for k, p in plan.copays} if plan else {}
-        self.coinsurance = self.v("insurance/coinsurance", plan.coinsurance) if plan else 1.0
+        # Schema version 1 knows one benefit per kind: a copay (SPEC §3.4 shorthand).
+        self.benefits = {k: Benefit(copay=self.v(ids.copay(k), p)) for k, p in plan.copays} if plan else {}
+        self.coinsurance: Number = self.v(ids.insurance("coinsurance"), plan.coinsurance) if plan else 1.0
         ind = scenario.indirect
-        hourly = self.v("indirect/hourly_value", ind.hourly_value)
+        hourly = self.v(ids.indirect("hourly_value"), ind.hourly_value)
         self.hourly = hourly
         self.travel_cost = (
-            self.v("indirect/travel_hours_per_visit", ind.travel_hours_per_visit) * hourly
-            + self.v("indirect/miles_per_visit", ind.miles_per_visit)
-            * self.v("indirect/mileage_rate", ind.mileage_rate)
-            + self.v("indirect/parking_per_visit", ind.parking_per_visit)
+            self.v(ids.indirect("travel_hours_per_visit"), ind.travel_hours_per_visit) * hourly
+            + self.v(ids.indirect("miles_per_visit"), ind.miles_per_visit)
+            * self.v(ids.indirect("mileage_rate"), ind.mileage_rate)
+            + self.v(ids.indirect("parking_per_visit"), ind.parking_per_visit)
         )
-        self.daily_wage = self.v("indirect/daily_wage", ind.daily_wage)
+        self.daily_wage = self.v(ids.indirect("daily_wage"), ind.daily_wage)
 
     def initial_state(self) -> _PlanState:
         plan = self.plan
         if plan is None:
             return _PlanState(0.0, np.inf, {})
         ded = np.maximum(
-            self.v("insurance/deductible", plan.deductible) - self.v("insurance/deductible_met", plan.deductible_met),
+            self.v(ids.insurance("deductible"), plan.deductible)
+            - self.v(ids.insurance("deductible_met"), plan.deductible_met),
             0.0,
         )
         if plan.oop_max is None:
             oop: Number = np.inf
         else:
-            oop = np.maximum(self.v("insurance/oop_max", plan.oop_max) - self.v("insurance/oop_met", plan.oop_met), 0.0)
+            oop = np.maximum(
+                self.v(ids.insurance("oop_max"), plan.oop_max) - self.v(ids.insurance("oop_met"), plan.oop_met), 0.0
+            )
         return _PlanState(ded, oop, {k: float(n) for k, n in plan.visit_limits})
 
     def price(self, code: str, schedule: str) -> Number:
@@ -330,7 +341,7 @@ class _Evaluator:
             by_category: dict[str, Number] = {}
             unc_schedule = self.s.uncovered_schedule
             for i, item in enumerate(visit.items):
-                units = self.v(f"pathway/{pathway.id}/visit/{index}/item/{i}/units", item.units)
+                units = self.v(ids.item_units(pathway.id, index, i), item.units)
                 at_uncovered = units * self.price(item.code, unc_schedule) if self.plan else 0.0
                 if item.code in self.uncovered:
                     amount = at_uncovered
@@ -345,44 +356,67 @@ class _Evaluator:
             self._visit_cache[key] = (covered, uncovered, all_uncovered, by_category)
         return self._visit_cache[key]
 
+    def covered_visits(self, kind: str, count: Number, state: _PlanState) -> tuple[Number, Number]:
+        """Visit limits (SPEC §4.2 step 3): of ``count`` visits of ``kind``, those the plan still
+        covers this plan year and those beyond the limit; uses up the limit in ``state``."""
+        limit = state.limits.get(kind)
+        if limit is None:
+            return count, 0.0
+        inside = np.minimum(count, limit)
+        state.limits[kind] = limit - inside
+        return inside, count - inside
+
+    def shared(
+        self, kind: str, count: Number, state: _PlanState, prices: tuple[Number, Number, Number]
+    ) -> tuple[Number, Number, Number]:
+        """Allowed amount, insurer's and patient's cost of ``count`` visits of one group; updates
+        ``state`` (deductible, out-of-pocket room, visit limits)."""
+        covered, uncovered, all_uncovered = prices
+        if self.plan is None:
+            allowed = count * covered
+            return allowed, 0.0 * allowed, allowed
+        inside, beyond = self.covered_visits(kind, count, state)
+        out_of_plan = inside * uncovered + beyond * all_uncovered
+        result = cost_share(
+            covered,
+            visits=inside,
+            uncovered=out_of_plan,
+            ded_left=state.ded_left,
+            oop_left=state.oop_left,
+            coinsurance=self.coinsurance,
+            benefit=self.benefits.get(kind, NO_BENEFIT),
+        )
+        state.ded_left, state.oop_left = result.ded_left, result.oop_left
+        return inside * covered + out_of_plan, result.insurer, result.patient
+
+    def visit_indirect(self, pathway: Pathway, index: int, count: Number) -> Number:
+        """Time and travel of ``count`` visits of one group (SPEC §4.3)."""
+        visit = pathway.visits[index]
+        hours = self.v(ids.visit(pathway.id, index, "hours"), visit.hours)
+        return count * (hours * self.hourly + (self.travel_cost if visit.travel else 0.0))
+
+    def pathway_extras(self, pathway: Pathway) -> tuple[Number, Number]:
+        """Lost work (indirect) and expected adverse-event cost, once per pathway taken."""
+        work = self.v(ids.pathway(pathway.id, "work_days_lost"), pathway.work_days_lost) * self.daily_wage
+        adverse: Number = 0.0
+        for e, event in enumerate(pathway.adverse_events):
+            adverse = adverse + self.v(ids.adverse(pathway.id, e, "probability"), event.probability) * self.v(
+                ids.adverse(pathway.id, e, "cost"), event.cost
+            )
+        return work, adverse
+
     def segment(
         self, pathway: Pathway, state: _PlanState, start_week: Number
     ) -> tuple[dict[str, Number], list[VisitLine]]:
         """Cost of taking one pathway from ``state`` (which it updates)."""
         totals: dict[str, Number] = dict.fromkeys(COST_FIELDS, 0.0)
         lines: list[VisitLine] = []
-        prefix = f"pathway/{pathway.id}"
-        weeks = self.v(f"{prefix}/weeks", pathway.weeks)
+        weeks = self.v(ids.pathway(pathway.id, "weeks"), pathway.weeks)
         for index, visit in enumerate(pathway.visits):
-            count = np.maximum(np.rint(self.v(f"{prefix}/visit/{index}/count", visit.count)), 0.0)
+            count = np.maximum(np.rint(self.v(ids.visit(pathway.id, index, "count"), visit.count)), 0.0)
             covered, uncovered, all_uncovered, by_category = self.visit_prices(pathway, index)
-            if self.plan is None:
-                allowed = count * covered
-                patient, insurer = allowed, 0.0 * allowed
-            else:
-                limit = state.limits.get(visit.kind)
-                if limit is None:
-                    n_cov, n_unc = count, 0.0
-                else:
-                    n_cov = np.minimum(count, limit)
-                    n_unc = count - n_cov
-                    state.limits[visit.kind] = limit - n_cov
-                covered_total = n_cov * covered
-                copay = self.copays.get(visit.kind)
-                if copay is not None:
-                    share = n_cov * np.minimum(copay, covered)
-                else:
-                    to_deductible = np.minimum(state.ded_left, covered_total)
-                    state.ded_left = state.ded_left - to_deductible
-                    share = to_deductible + self.coinsurance * (covered_total - to_deductible)
-                share = np.minimum(share, state.oop_left)
-                state.oop_left = state.oop_left - share
-                out_of_plan = n_cov * uncovered + n_unc * all_uncovered
-                allowed = covered_total + out_of_plan
-                patient = share + out_of_plan
-                insurer = covered_total - share
-            hours = self.v(f"{prefix}/visit/{index}/hours", visit.hours)
-            indirect = count * (hours * self.hourly + (self.travel_cost if visit.travel else 0.0))
+            allowed, insurer, patient = self.shared(visit.kind, count, state, (covered, uncovered, all_uncovered))
+            indirect = self.visit_indirect(pathway, index, count)
             totals["allowed"] = totals["allowed"] + allowed
             totals["insurer"] = totals["insurer"] + insurer
             totals["patient"] = totals["patient"] + patient
@@ -407,13 +441,9 @@ class _Evaluator:
                         by_category=tuple((c, _scalar(count * a) * scale) for c, a in by_category.items()),
                     )
                 )
-        totals["indirect"] = (
-            totals["indirect"] + self.v(f"{prefix}/work_days_lost", pathway.work_days_lost) * self.daily_wage
-        )
-        for e, event in enumerate(pathway.adverse_events):
-            totals["adverse_events"] = totals["adverse_events"] + self.v(
-                f"{prefix}/adverse/{e}/probability", event.probability
-            ) * self.v(f"{prefix}/adverse/{e}/cost", event.cost)
+        work, adverse = self.pathway_extras(pathway)
+        totals["indirect"] = totals["indirect"] + work
+        totals["adverse_events"] = totals["adverse_events"] + adverse
         return totals, lines
 
     def option(self, start: str) -> dict[str, Any]:
@@ -429,21 +459,21 @@ class _Evaluator:
         p_escalate: Number = 0.0
         first_line: dict[str, Number] = {}
         for k, pathway in enumerate(chain):
-            prefix = f"pathway/{pathway.id}"
             segment, lines = self.segment(pathway, state, week)
-            week = week + self.v(f"{prefix}/weeks", pathway.weeks)
+            week = week + self.v(ids.pathway(pathway.id, "weeks"), pathway.weeks)
             all_lines.extend(lines)
             cumulative = {f: cumulative[f] + segment[f] for f in COST_FIELDS}
             if k == 0:
                 first_line = dict(segment)
-            response = self.v(f"{prefix}/response_probability", pathway.response_probability)
+            response = self.v(ids.pathway(pathway.id, "response_probability"), pathway.response_probability)
             p_response = p_response + reach * response
             if pathway.qaly_gain is not None:
                 # Like work days and adverse events, a pathway's expected QALY gain accrues to
                 # everyone who takes it (its response probability is already inside the figure).
-                qaly = qaly + reach * self.v(f"{prefix}/qaly_gain", pathway.qaly_gain)
+                qaly = qaly + reach * self.v(ids.pathway(pathway.id, "qaly_gain"), pathway.qaly_gain)
             if k < len(chain) - 1:
-                onward = (1.0 - response) * self.v(f"{prefix}/escalation_probability", pathway.escalation_probability)
+                escalation = self.v(ids.pathway(pathway.id, "escalation_probability"), pathway.escalation_probability)
+                onward = (1.0 - response) * escalation
                 probability = reach * (1.0 - onward)
                 if k == 0:
                     p_escalate = onward
