@@ -147,13 +147,45 @@ def budget_inputs_from_dict(
 
 
 def budget_impact(scenario: Scenario, inputs: BudgetInputs, comparison: Comparison | None = None) -> BudgetResult:
-    """Yearly plan and member spending under the current and the proposed mix.
+    """Yearly plan and member spending under the current and the proposed mix (SPEC §4.7).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario; the mixes name its compared options.
+    inputs : BudgetInputs
+        Members (a whole number), episodes per 1,000 members a year, the current and proposed
+        mixes (shares from 0 to 1 that add up to 1 each), the horizon in years (1 to 5) and the
+        yearly membership growth (a fraction, e.g. 0.02).
+    comparison : Comparison, optional
+        ``compare(scenario)`` when the caller has it already.
+
+    Returns
+    -------
+    BudgetResult
+        Per option the expected insurer and patient cost of an episode (money), and per year
+        the members, episodes, plan and member spending under each mix, their differences and
+        the per-member-per-month (PMPM) differences (money). ``to_dict()`` is the CLI's JSON.
+
+    Raises
+    ------
+    InputError
+        When ``inputs`` break a rule (the same checks as the scenario file's ``budget`` block).
 
     Examples
     --------
-    1,000 members, 100 episodes per 1,000 a year; option A costs the plan $1,000 and option B
-    $500 per episode; moving from all-A to all-B saves 100 × $500 = $50,000 a year, or
-    $50,000 / (1,000 × 12) ≈ $4.17 PMPM. See ``TestBudget`` in ``tests/test_uncertainty.py`` for a worked example.
+    1,000 members with 100 episodes per 1,000 a year: 100 episodes. Moving them all from
+    medication to physical therapy changes the plan's spending by 100 × (the difference of the
+    two options' expected insurer cost), and PMPM by that over 1,000 × 12 member-months.
+
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> ppo = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    >>> inputs = BudgetInputs(1000, 100.0, (("medication", 1.0),), (("physical_therapy", 1.0),))
+    >>> year = budget_impact(ppo, inputs).years[0]
+    >>> insurer = {o.id: o.expected.insurer for o in compare(ppo)}
+    >>> step = insurer["physical_therapy"] - insurer["medication"]  # per episode
+    >>> year.episodes, round(year.plan_difference / step, 6), round(year.plan_pmpm_difference * 12_000 / step, 6)
+    (100.0, 100.0, 100.0)
     """
     options = scenario.compare
     budget_inputs_from_dict(inputs.as_dict(), options)  # inputs built in code get the same checks

@@ -95,7 +95,33 @@ def _reachable(scenario: Scenario) -> list[Pathway]:
 
 
 def parameters(scenario: Scenario) -> list[Parameter]:
-    """Every number the scenario's results depend on, with its id, label and uncertainty."""
+    """Every number the scenario's results depend on, with its id, label and uncertainty.
+
+    Only numbers that can change a result are listed: prices of the codes the compared options
+    (and their escalations) bill, at the schedules they are billed at; the numbers of those
+    pathways; the plan's and the indirect costs'. The ids follow :mod:`calculator.param_ids`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+
+    Returns
+    -------
+    list of Parameter
+        In a stable order (prices, pathways, plan, indirect costs); each ``Parameter`` has the
+        ``id``, a ``label`` for people, the ``param`` (value in ``unit``: money, probability,
+        count, hours, days, weeks, units, miles or qaly, with its distribution) and its ``group``.
+
+    Examples
+    --------
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> by_id = {p.id: p for p in parameters(load_scenario(DATA_DIR / "scenarios" / "self-pay.json"))}
+    >>> by_id["price/self_pay/97110"].param.value, by_id["pathway/physical_therapy/visit/1/count"].unit
+    (33.97, 'count')
+    >>> any(p.startswith("insurance/") for p in by_id)  # self-pay: no plan
+    False
+    """
     out: list[Parameter] = []
     plan = scenario.insurance
     uncovered = set(plan.uncovered_codes) if plan is not None else set()
@@ -512,9 +538,37 @@ def with_societal(costs: Mapping[str, Number]) -> dict[str, Number]:
 def evaluate(scenario: Scenario, draws: Mapping[str, np.ndarray] | None = None) -> dict[str, dict[str, Any]]:
     """Costs of every compared option with parameters replaced by ``draws`` (arrays by id).
 
-    Returns, per option id: ``expected`` and ``first_line`` cost mappings (with ``societal``),
-    ``p_escalate``, ``p_response``, ``qaly`` (or None) and ``branches``. Values are floats or
-    arrays broadcastable to the draws' length.
+    The vectorised core of every analysis: one pass over the model's structure, with each
+    number a float or an array of draws, never a loop over draws.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    draws : Mapping[str, ndarray of shape (n_draws,)], optional
+        Values by parameter id (see :func:`parameters`), in each parameter's unit; every other
+        number keeps its base-case value. All arrays must have the same length.
+
+    Returns
+    -------
+    dict
+        Per compared option id: ``expected`` and ``first_line`` cost mappings (``allowed``,
+        ``insurer``, ``patient``, ``indirect``, ``adverse_events``, ``societal``; money per
+        episode), ``p_escalate``, ``p_response`` (probabilities), ``qaly`` (or None) and
+        ``branches``. Each value is a float, or an array of shape (n_draws,) where it depends on
+        a drawn number.
+
+    Examples
+    --------
+    Self-pay physical therapy at the self-pay price of therapeutic exercise 33.97, then 43.97:
+    six treatment visits of two units each cost 6 × 2 × 10 = 120 more.
+
+    >>> import numpy as np
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> scenario = load_scenario(DATA_DIR / "scenarios" / "self-pay.json")
+    >>> first = evaluate(scenario, {"price/self_pay/97110": np.array([33.97, 43.97])})["physical_therapy"]["first_line"]
+    >>> [round(float(x), 2) for x in first["patient"]]
+    [775.0, 895.0]
     """
     evaluator = _Evaluator(scenario, draws, detail=False)
     results = {}
@@ -628,10 +682,28 @@ class Comparison:
 def compare(scenario: Scenario) -> Comparison:
     """Base-case costs of every option the scenario compares (SPEC §4.4).
 
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (from :mod:`calculator.io` or :func:`calculator.edit.validated`).
+
+    Returns
+    -------
+    Comparison
+        One :class:`OptionResult` per compared option, in the scenario's order: expected and
+        first-line :class:`Costs` (money per episode, in ``scenario.currency``), ``p_escalate``
+        and ``p_response`` (probabilities), the branches with their visit lines, and the
+        expected QALY gain where the pathways give one. ``to_dict()`` is the JSON of SPEC §5.
+
     Examples
     --------
+    Self-pay physical therapy: an evaluation at 175 and six visits of 2 × 33.97 + 32.06 = 100,
+    so the first line costs the patient 175 + 6 × 100 = 775 and the insurer nothing.
+
     >>> from calculator.io import load_scenario, DATA_DIR
     >>> result = compare(load_scenario(DATA_DIR / "scenarios" / "self-pay.json"))
+    >>> round(result.option("physical_therapy").first_line.patient, 2)
+    775.0
     >>> all(o.expected.insurer == 0 for o in result)
     True
     """

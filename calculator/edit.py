@@ -9,15 +9,18 @@ cycle in ``on_failure``, every code priced) and fails with the same messages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
-from .errors import InputError
+from . import param_ids as ids
 from .io import scenario_from_dict
 from .models import Param, Pathway, Scenario
 from .serialize import scenario_to_dict
 
 __all__ = ["validated", "with_on_failure", "with_params"]
+
+T = TypeVar("T")
 
 
 def validated(scenario: Scenario, source: str = "your changes") -> Scenario:
@@ -31,72 +34,101 @@ def validated(scenario: Scenario, source: str = "your changes") -> Scenario:
     )
 
 
-def _pathway_with(pathway: Pathway, rest: str, param: Param) -> Pathway:
-    parts = rest.split("/")
-    if len(parts) == 1 and parts[0] in (
-        "response_probability",
-        "escalation_probability",
-        "work_days_lost",
-        "weeks",
-        "qaly_gain",
-    ):
-        return replace(pathway, **{parts[0]: param})
-    if parts[0] == "visit" and len(parts) >= 3:
-        index = int(parts[1])
-        visits = list(pathway.visits)
-        visit = visits[index]
-        if parts[2] in ("count", "hours") and len(parts) == 3:
-            visits[index] = replace(visit, **{parts[2]: param})
-        elif parts[2] == "item" and len(parts) == 5 and parts[4] == "units":
-            items = list(visit.items)
-            items[int(parts[3])] = replace(items[int(parts[3])], units=param)
-            visits[index] = replace(visit, items=tuple(items))
-        else:
-            raise KeyError(rest)
-        return replace(pathway, visits=tuple(visits))
-    if parts[0] == "adverse" and len(parts) == 3 and parts[2] in ("probability", "cost"):
-        events = list(pathway.adverse_events)
-        events[int(parts[1])] = replace(events[int(parts[1])], **{parts[2]: param})
-        return replace(pathway, adverse_events=tuple(events))
-    raise KeyError(rest)
+def _pathway_with(pathway: Pathway, pid: ids.ParamId, param: Param) -> Pathway:
+    match pid:
+        case ids.PathwayId(field=name):
+            return replace(pathway, **_field(name, param))
+        case ids.VisitId(visit=v, field=name):
+            visits = list(pathway.visits)
+            visits[v] = replace(_at(visits, v, pid), **_field(name, param))
+            return replace(pathway, visits=tuple(visits))
+        case ids.ItemId(visit=v, item=i):
+            visits = list(pathway.visits)
+            items = list(_at(visits, v, pid).items)
+            items[i] = replace(_at(items, i, pid), units=param)
+            visits[v] = replace(visits[v], items=tuple(items))
+            return replace(pathway, visits=tuple(visits))
+        case ids.AdverseId(event=e, field=name):
+            events = list(pathway.adverse_events)
+            events[e] = replace(_at(events, e, pid), **_field(name, param))
+            return replace(pathway, adverse_events=tuple(events))
+    raise ids.invalid(str(pid))
+
+
+def _field(name: str, param: Param) -> dict[str, Any]:
+    # The grammar names only fields that hold a Param; a typed dict of them would repeat it.
+    return {name: param}
+
+
+def _at(sequence: Sequence[T], index: int, pid: ids.ParamId) -> T:
+    """``sequence[index]``, or the unknown-id error (never an IndexError, never from the end)."""
+    if not 0 <= index < len(sequence):
+        raise ids.invalid(str(pid))
+    return sequence[index]
 
 
 def with_params(scenario: Scenario, changes: Mapping[str, Param]) -> Scenario:
     """A copy of ``scenario`` with the numbers named by id replaced (not yet validated).
 
     Prices become price overrides (the table itself is unchanged), so the reviewer diff and the
-    share link show them as the scenario's own prices.
-    """
+    share link show them as the scenario's own prices. A copay may be given for a kind that has
+    none yet, and an out-of-pocket maximum for a plan without one; run the result through
+    :func:`validated` before using it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to change.
+    changes : Mapping[str, Param]
+        New numbers by parameter id (:mod:`calculator.param_ids`), in the ids' units: money,
+        probabilities from 0 to 1, counts, hours, days or weeks.
+
+    Returns
+    -------
+    Scenario
+        A new frozen scenario; ``scenario`` itself is unchanged.
+
+    Raises
+    ------
+    InputError
+        For an id that names no number of the scenario (a malformed id, an unknown pathway,
+        visit, item, event or code, or an insurance id in a self-pay scenario).
+
+    Examples
+    --------
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> ppo = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    >>> fewer = with_params(ppo, {"pathway/dry_needling/visit/1/count": Param(3.0)})
+    >>> fewer.pathways.get("dry_needling").visits[1].count.value
+    3.0
+    >>> with_params(ppo, {"pathway/dry_needling/visits": Param(3.0)})
+    Traceback (most recent call last):
+    ...
+    calculator.errors.InputError: parameter id: expected one of the ids listed by `python -m calculator parameters`, found 'pathway/dry_needling/visits'.
+    """  # noqa: E501
     pathways = {p.id: p for p in scenario.pathways.pathways}
     plan = scenario.insurance
     indirect = scenario.indirect
     overrides = dict(scenario.price_overrides)
-    for pid, param in changes.items():
-        try:
-            group, _, rest = pid.partition("/")
-            if group == "pathway":
-                pathway_id, _, inner = rest.partition("/")
-                pathways[pathway_id] = _pathway_with(pathways[pathway_id], inner, param)
-            elif group == "price":
-                code = rest.rsplit("/", 1)[-1]
-                if code not in scenario.prices:
-                    raise KeyError(code)
+    for text, param in changes.items():
+        pid = ids.parse(text)
+        match pid:
+            case ids.PriceId(code=code, schedule=schedule):
+                if code not in scenario.prices or (schedule is not None and schedule not in scenario.prices.schedules):
+                    raise ids.invalid(text)
                 overrides[code] = param
-            elif group == "insurance" and plan is not None:
-                if rest.startswith("copay/"):
-                    copays = dict(plan.copays)
-                    copays[rest.split("/", 1)[1]] = param
-                    plan = replace(plan, copays=tuple(copays.items()))
-                elif rest in ("deductible", "deductible_met", "coinsurance", "oop_max", "oop_met"):
-                    plan = replace(plan, **{rest: param})
-                else:
-                    raise KeyError(rest)
-            elif group == "indirect" and hasattr(indirect, rest):
-                indirect = replace(indirect, **{rest: param})
-            else:
-                raise KeyError(pid)
-        except (KeyError, IndexError, ValueError):
-            raise InputError("your changes", pid, "the id of one of the scenario's numbers", pid) from None
+            case ids.PathwayId() | ids.VisitId() | ids.ItemId() | ids.AdverseId():
+                if pid.pathway not in pathways:
+                    raise ids.invalid(text)
+                pathways[pid.pathway] = _pathway_with(pathways[pid.pathway], pid, param)
+            case ids.CopayId(kind=kind) if plan is not None:
+                plan = replace(plan, copays=tuple({**dict(plan.copays), kind: param}.items()))
+            case ids.InsuranceId(field=name) if plan is not None:
+                plan = replace(plan, **_field(name, param))
+            case ids.IndirectId(field=name):
+                indirect = replace(indirect, **_field(name, param))
+            case _:
+                raise ids.invalid(text)
     return replace(
         scenario,
         pathways=replace(scenario.pathways, pathways=tuple(pathways[p.id] for p in scenario.pathways.pathways)),
@@ -107,6 +139,30 @@ def with_params(scenario: Scenario, changes: Mapping[str, Param]) -> Scenario:
 
 
 def with_on_failure(scenario: Scenario, pathway_id: str, target: str | None) -> Scenario:
-    """A copy with ``pathway_id``'s next line of care changed (None: no further care)."""
+    """A copy with ``pathway_id``'s next line of care changed (None: no further care).
+
+    Not yet validated: a change that makes a cycle is refused by :func:`validated`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to change.
+    pathway_id : str
+        The pathway whose ``on_failure`` changes.
+    target : str or None
+        The pathway non-responders go on to, or None for none.
+
+    Returns
+    -------
+    Scenario
+        A new frozen scenario; ``scenario`` itself is unchanged.
+
+    Examples
+    --------
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> ppo = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    >>> [p.id for p in with_on_failure(ppo, "dry_needling", None).pathways.chain("dry_needling")]
+    ['dry_needling']
+    """
     pathways = tuple(replace(p, on_failure=target) if p.id == pathway_id else p for p in scenario.pathways.pathways)
     return replace(scenario, pathways=replace(scenario.pathways, pathways=pathways))

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import param_ids as ids
 from .costing import compare, evaluate, parameters
 from .models import Param, Scenario
 
@@ -109,7 +110,38 @@ def _settings(reference: Scenario, scenario: Scenario) -> list[tuple[str, str, s
 
 
 def review_changes(reference: Scenario, scenario: Scenario) -> Review:
-    """What changed from ``reference`` to ``scenario``, and the cost effect of each change."""
+    """What changed from ``reference`` to ``scenario``, and the cost effect of each change.
+
+    Parameters
+    ----------
+    reference : Scenario
+        The scenario the changes are measured from (e.g. the shipped preset).
+    scenario : Scenario
+        The changed scenario.
+
+    Returns
+    -------
+    Review
+        ``changes``: one :class:`AssumptionChange` per number (by parameter id) that differs,
+        was added or was removed, with, for changed numbers of matching structure, ``effect``:
+        perspective (``patient``, ``insurer``, ``societal``) → option → change in expected cost
+        per episode (money) with that change alone. ``settings``: non-numeric differences as
+        (what, old, new). ``total_effect``: the same mapping for all changes together.
+
+    Examples
+    --------
+    Raising the deductible from 1,500 to 2,000 can only raise what patients pay:
+
+    >>> from calculator.edit import with_params
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> from calculator.models import Param
+    >>> ppo = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    >>> review = review_changes(ppo, with_params(ppo, {"insurance/deductible": Param(2000.0)}))
+    >>> [(c.id, c.kind, c.old.value, c.new.value) for c in review.changes]
+    [('insurance/deductible', 'changed', 1500.0, 2000.0)]
+    >>> all(delta >= 0 for delta in review.changes[0].effect["patient"].values())
+    True
+    """
     old_params = {p.id: p for p in parameters(reference)}
     new_params = {p.id: p for p in parameters(scenario)}
     changed = [
@@ -159,9 +191,10 @@ def review_changes(reference: Scenario, scenario: Scenario) -> Review:
 
 
 def _structure_matches(reference: Scenario, scenario: Scenario, pid: str) -> bool:
-    if not pid.startswith("pathway/"):
+    parsed = ids.parse(pid)
+    if not isinstance(parsed, ids.PATHWAY_SCOPED):
         return True
-    pathway_id = pid.split("/")[1]
+    pathway_id = parsed.pathway
     if pathway_id not in reference.pathways or pathway_id not in scenario.pathways:
         return False
     old = reference.pathways.get(pathway_id)

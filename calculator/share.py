@@ -71,13 +71,13 @@ def apply_patch(base: Any, patch: Any) -> Any:
     """RFC 7386 (objects merge key by key, null deletes, anything else replaces), plus
     ``{"$items": ...}`` patches of single list items (see :func:`make_patch`)."""
     if isinstance(patch, dict) and set(patch) == {_ITEMS} and isinstance(base, list):
-        result = list(base)
+        items = list(base)
         for index, item_patch in patch[_ITEMS].items():
             position = int(index)
-            if not 0 <= position < len(result):
+            if not 0 <= position < len(items):
                 raise IndexError(index)
-            result[position] = apply_patch(result[position], item_patch)
-        return result
+            items[position] = apply_patch(items[position], item_patch)
+        return items
     if not isinstance(patch, dict):
         return patch
     result = dict(base) if isinstance(base, dict) else {}
