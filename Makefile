@@ -20,6 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from builders import p, pathway, plan, scenario, visit
 
+from calculator.cost_sharing import Benefit, cost_share
 from calculator.costing import compare
 from calculator.models import Indirect, Param
 
@@ -221,3 +223,66 @@ class TestOverridesAndOutputs:
         assert set(option["expected"]) == {"allowed", "insurer", "patient", "indirect", "adverse_events", "societal"}
         assert {"label", "expected", "first_line", "p_escalate", "p_response", "branches"} <= set(option)
         assert set(option["branches"][0]) >= {"path", "probability", "allowed", "insurer", "patient", "indirect"}
+
+
+class TestCostShare:
+    """SPEC §4.2 steps 1–5 on their own, through ``cost_share`` (floats and arrays of draws)."""
+
+    @staticmethod
+    def floats(result):
+        return tuple(float(x) for x in result)
+
+    def test_copay_alone(self):
+        # 3 visits of $100 with a $30 copay: 3 × min(30, 100) = 90; the deductible is untouched.
+        result = cost_share(100.0, visits=3, ded_left=500.0, coinsurance=0.2, benefit=Benefit(copay=30.0))
+        assert self.floats(result) == (90.0, 210.0, 500.0, np.inf)
+
+    def test_copay_is_never_more_than_the_visit(self):
+        # A $20 fill with a $30 copay: min(30, 20) = 20.
+        assert float(cost_share(20.0, benefit=Benefit(copay=30.0)).patient) == 20.0
+
+    def test_coinsurance_after_deductible(self):
+        # 3 × $200 = 600 with $250 of deductible left and 20%: d = 250, rest = 350,
+        # share = 250 + 0.2 × 350 = 320; insurer 600 − 320 = 280; deductible left 0.
+        result = cost_share(200.0, visits=3, ded_left=250.0, oop_left=1000.0, coinsurance=0.2)
+        assert self.floats(result) == pytest.approx((320.0, 280.0, 0.0, 680.0))
+
+    def test_copay_after_deductible(self):
+        # Schema version 2 "copay after deductible": 4 visits of $150, $200 of deductible left, $40 copay.
+        # Visit 1: d = 150, rest 0 → 150. Visit 2: d = 50, rest 100 → 50 + min(40, 100) = 90.
+        # Visits 3 and 4: 40 each. Patient 150 + 90 + 80 = 320, insurer 600 − 320 = 280.
+        benefit = Benefit(copay=40.0, deductible_applies=True)
+        result = cost_share(150.0, visits=4, ded_left=200.0, coinsurance=0.2, benefit=benefit)
+        assert self.floats(result)[:3] == pytest.approx((320.0, 280.0, 0.0))
+
+    def test_copay_and_coinsurance_after_deductible(self):
+        # As above with 10% coinsurance on what the copay leaves: visit 1: 150;
+        # visit 2: 50 + 40 + 0.1 × (100 − 40) = 96; visits 3, 4: 40 + 0.1 × 110 = 51 each.
+        # Patient 150 + 96 + 102 = 348.
+        benefit = Benefit(copay=40.0, coinsurance=0.1, deductible_applies=True)
+        assert float(cost_share(150.0, visits=4, ded_left=200.0, benefit=benefit).patient) == pytest.approx(348.0)
+
+    def test_cap_reached(self):
+        # 2 visits of $400, deductible $100 left, 50%, $300 of room: 100 + 0.5 × 700 = 450 → capped at 300.
+        # $80 of uncovered codes on top: outside the cap, so the patient pays 300 + 80 = 380;
+        # the insurer 800 − 300 = 500.
+        result = cost_share(400.0, visits=2, uncovered=80.0, ded_left=100.0, oop_left=300.0, coinsurance=0.5)
+        assert self.floats(result) == pytest.approx((380.0, 500.0, 0.0, 0.0))
+
+    def test_no_visits_change_nothing(self):
+        result = cost_share(150.0, visits=0, ded_left=200.0, oop_left=300.0, benefit=Benefit(40.0, None, True))
+        assert self.floats(result) == (0.0, 0.0, 200.0, 300.0)
+
+    def test_arrays_of_draws_give_the_float_results(self):
+        # Draw 1: $100 all to the deductible. Draw 2: 200 + 0.5 × (300 − 200) = 250.
+        covered = np.array([100.0, 300.0])
+        copay = np.array([10.0, 60.0])
+        for benefit in (Benefit(), Benefit(copay=copay), Benefit(copay=copay, deductible_applies=True)):
+            drawn = cost_share(covered, visits=3, ded_left=200.0, oop_left=700.0, coinsurance=0.5, benefit=benefit)
+            for i in range(2):
+                one = Benefit(None if benefit.copay is None else float(copay[i]), None, benefit.deductible_applies)
+                single = cost_share(
+                    float(covered[i]), visits=3, ded_left=200.0, oop_left=700.0, coinsurance=0.5, benefit=one
+                )
+                assert [float(np.broadcast_to(x, (2,))[i]) for x in drawn] == pytest.approx([float(x) for x in single])
+        assert np.asarray(cost_share(covered, ded_left=200.0, coinsurance=0.5).patient).tolist() == [100.0, 250.0]

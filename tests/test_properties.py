@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from builders import pathway, plan, price_table, scenario, visit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calculator.cost_sharing import Benefit, Number, cost_share
 from calculator.costing import compare
 
 money = st.floats(min_value=0, max_value=5_000, allow_nan=False, allow_infinity=False)
@@ -165,3 +167,39 @@ def all_costs_of(option):
     yield option.first_line
     for branch in option.branches:
         yield branch.costs
+
+
+benefits = st.builds(
+    Benefit,
+    st.none() | money,
+    st.none() | probability,
+    st.none() | st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    money,
+    st.integers(0, 12),
+    money,
+    money,
+    st.booleans(),
+    money,
+    probability,
+    benefits,
+)
+def test_cost_share_of_a_group_equals_its_visits_one_by_one(covered, n, uncovered, ded, capped, room, rate, benefit):
+    """SPEC §4.2 claim by claim, whatever the benefit (copay, coinsurance, deductible or not)."""
+    oop = room if capped else np.inf
+    grouped = cost_share(
+        covered, visits=n, uncovered=n * uncovered, ded_left=ded, oop_left=oop, coinsurance=rate, benefit=benefit
+    )
+    patient: Number = 0.0
+    insurer: Number = 0.0
+    for _ in range(n):
+        one = cost_share(covered, uncovered=uncovered, ded_left=ded, oop_left=oop, coinsurance=rate, benefit=benefit)
+        patient, insurer, ded, oop = patient + one.patient, insurer + one.insurer, one.ded_left, one.oop_left
+    expected = (patient, insurer, ded, oop)
+    assert [float(x) for x in grouped] == pytest.approx([float(x) for x in expected], rel=1e-9, abs=1e-6)
+    # Shares add up and are never negative.
+    assert float(grouped.patient) >= n * uncovered - 1e-9 and float(grouped.insurer) >= -1e-9
