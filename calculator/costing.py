@@ -5,11 +5,14 @@ number held as either a Python float (the base case) or a numpy array with one e
 (probabilistic analysis, one-way sensitivity, break-even grids). Loops run over the model's
 structure (options, escalation steps, visit groups, items), never over draws.
 
-A group of ``count`` identical visits is costed in closed form: because every share is
-non-negative, capping claim by claim at the out-of-pocket room gives the same total as capping
-the group's total once, and the deductible consumed by the group is ``min(ded_left, count ×
-covered)``. So the result equals the SPEC's visit-by-visit rule exactly, at the price of one
-step instead of ``count``.
+Who pays what (SPEC §4.2) is :func:`calculator.cost_sharing.cost_share`, which costs a group
+of ``count`` identical visits in closed form, equal to the SPEC's visit-by-visit rule, in one
+step instead of ``count``. Parameter ids are built by :mod:`calculator.param_ids` only.
+
+Over 400 lines because it holds three parts that change together when a number is added to the
+model: the parameter list (ids, labels, units), the evaluator that reads those ids, and the
+result types. They could become three modules; that move waits until the branches that edit
+this file have merged.
 """
 
 from __future__ import annotations
@@ -530,6 +533,7 @@ def _scalar(x: Number) -> float:
 
 
 def with_societal(costs: Mapping[str, Number]) -> dict[str, Number]:
+    """``costs`` with ``societal`` added: the allowed amount plus indirect and adverse-event costs."""
     out = dict(costs)
     out["societal"] = costs["allowed"] + costs["indirect"] + costs["adverse_events"]
     return out
@@ -586,6 +590,10 @@ def evaluate(scenario: Scenario, draws: Mapping[str, np.ndarray] | None = None) 
 
 @dataclass(frozen=True)
 class Costs:
+    """Expected costs of one episode in money: the allowed amount (what the care costs), its
+    split between insurer and patient, the patient's time, travel and lost work, and the
+    expected cost of adverse events."""
+
     allowed: float = 0.0
     insurer: float = 0.0
     patient: float = 0.0
@@ -614,6 +622,8 @@ class Costs:
 
 @dataclass(frozen=True)
 class Branch:
+    """One way through an escalation chain: the options taken, its probability and its costs."""
+
     path: tuple[str, ...]
     probability: float
     costs: Costs
@@ -622,6 +632,8 @@ class Branch:
 
 @dataclass(frozen=True)
 class OptionResult:
+    """The result of starting with one option (SPEC §4.4)."""
+
     id: str
     label: str
     expected: Costs
@@ -640,6 +652,8 @@ class OptionResult:
 
 @dataclass(frozen=True)
 class Comparison:
+    """The results of every compared option, in the scenario's order."""
+
     scenario: Scenario
     options: tuple[OptionResult, ...] = field(default=())
 

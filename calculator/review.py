@@ -25,6 +25,8 @@ PERSPECTIVES = ("patient", "insurer", "societal")
 
 @dataclass(frozen=True)
 class AssumptionChange:
+    """One number that differs between the reference and the changed scenario, by parameter id."""
+
     id: str
     label: str
     old: Param | None
@@ -42,6 +44,8 @@ class AssumptionChange:
 
 @dataclass(frozen=True)
 class Review:
+    """Everything that changed, with cost effects (see :func:`review_changes`)."""
+
     changes: tuple[AssumptionChange, ...]
     settings: tuple[tuple[str, str, str], ...]  # (what, old, new) for non-numeric settings
     total_effect: dict[str, dict[str, float]]  # perspective → option → change, all changes together
