@@ -16,6 +16,7 @@ from calculator.presentation import (
     review_frame,
     scenario_caption,
 )
+from calculator.review import PERSPECTIVES as REVIEW_PERSPECTIVES
 from ui import analyses, engine, state, widgets
 from ui.widgets import md
 
@@ -106,7 +107,10 @@ names = {p.id: p.label for p in pathways.pathways}
 rev = st.session_state["data_rev"]
 pick_col, next_col, reset_col = st.columns([2, 2, 1.2], vertical_alignment="bottom")
 widgets.keep_valid(f"{PAGE}_edit_pathway", list(names))
-pick = pick_col.selectbox("Treatment", list(names), format_func=names.get, key=f"{PAGE}_edit_pathway")
+pick = (
+    pick_col.selectbox("Treatment", list(names), format_func=lambda o: names.get(o, o), key=f"{PAGE}_edit_pathway")
+    or pathways.ids[0]
+)
 pathway = pathways.get(pick)
 next_key = f"{PAGE}_on_failure_{pick}_{rev}"
 if next_key not in st.session_state:
@@ -176,7 +180,11 @@ if widgets.has_edits(editor):
         if start.pathways.ids == pathways.ids
         else {}
     )
-    changes = edited_params(edited.to_dict("records"), {i: p.param for i, p in active.items()}, original)
+    changes = edited_params(
+        [{str(k): v for k, v in row.items()} for row in edited.to_dict("records")],
+        {i: p.param for i, p in active.items()},
+        original,
+    )
     if changes:
         try:
             state.use_pathways(validated(with_params(scenario, changes)).pathways)
@@ -207,11 +215,14 @@ else:
             "not linear."
         )
     )
-    diff_perspective = st.selectbox(
-        "Effect on whose cost",
-        ["patient", "insurer", "societal"],
-        format_func=PERSPECTIVES.get,
-        key=f"{PAGE}_diff_perspective",
+    diff_perspective = (
+        st.selectbox(
+            "Effect on whose cost",
+            [p for p in PERSPECTIVES if p in REVIEW_PERSPECTIVES],
+            format_func=lambda o: PERSPECTIVES.get(o, o),
+            key=f"{PAGE}_diff_perspective",
+        )
+        or "patient"
     )
     units = {p.id: p.unit for p in engine.run_parameters(reference)} | {p.id: p.unit for p in params}
     shown_options = {o: labels[o] for o in reference.compare if o in labels}

@@ -131,7 +131,7 @@ with over_time:
     view = st.segmented_control(
         "Cost shown",
         list(COST_VIEWS),
-        format_func=PERSPECTIVES.get,
+        format_func=lambda o: PERSPECTIVES.get(o, o),
         default="patient",
         key=f"{PAGE}_cost_view",
     )
@@ -152,8 +152,10 @@ with over_time:
     )
 with tree:
     widgets.keep_valid(f"{PAGE}_tree_option", list(scenario.compare))
-    chosen = st.selectbox("Escalation for", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_tree_option")
-    chosen = chosen if chosen in labels else scenario.compare[0]
+    chosen = st.selectbox(
+        "Escalation for", list(scenario.compare), format_func=lambda o: labels.get(o, o), key=f"{PAGE}_tree_option"
+    )
+    chosen = chosen if chosen is not None and chosen in labels else scenario.compare[0]
     option = comparison.option(chosen)
     names = {p.id: p.label for p in scenario.pathways.pathways}
     frame = charts.branch_table(option, names)

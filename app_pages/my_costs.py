@@ -198,9 +198,9 @@ with results:
     with chart_col:
         widgets.keep_valid(f"{PAGE}_icon_option", list(scenario.compare))
         chosen = st.selectbox(
-            "Starting with", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_icon_option"
+            "Starting with", list(scenario.compare), format_func=lambda o: labels.get(o, o), key=f"{PAGE}_icon_option"
         )
-        chosen = chosen if chosen in labels else scenario.compare[0]
+        chosen = chosen if chosen is not None and chosen in labels else scenario.compare[0]
         outcomes = explain.outcome_counts(scenario, chosen)
         groups = [
             (o.label, o.count, colors.get(o.pathway, NOT_BETTER_COLOR) if o.pathway else NOT_BETTER_COLOR)

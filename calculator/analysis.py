@@ -226,8 +226,8 @@ def mix_from_percent(percent: Mapping[str, float]) -> tuple[tuple[str, float], .
     exactly 1 (rounded entries such as 33.3 × 3); any other total is passed on unscaled, so the
     engine reports it.
 
-    >>> mix_from_percent({"a": 33.3, "b": 33.3, "c": 33.4})
-    (('a', 0.333), ('b', 0.333), ('c', 0.334))
+    >>> mix_from_percent({"a": 33.3, "b": 33.3, "c": 33.35})  # 99.95: within tolerance, rescaled
+    (('a', 0.333166...), ('b', 0.333166...), ('c', 0.333666...))
     >>> mix_from_percent({"a": 50.0, "b": 40.0})
     (('a', 0.5), ('b', 0.4))
     """

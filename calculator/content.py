@@ -72,9 +72,8 @@ class EvidenceLabels:
 
     def describe(self, tag: str | None) -> str:
         """``"A · modelling assumption, no source"``; an unknown tag is shown as it is, empty as "–"."""
-        if tag in self.labels:
-            return f"{tag} · {self.labels[tag]}"
-        return tag or "–"
+        label = self.labels.get(tag or "")
+        return f"{tag} · {label}" if label is not None else (tag or "–")
 
 
 @cache

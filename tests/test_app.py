@@ -116,7 +116,9 @@ def test_self_pay_preset_hides_the_plan_and_costs_more_for_surgery(at: AppTest) 
 def test_changing_the_preset_resets_the_plan_inputs(at: AppTest) -> None:
     at.number_input(key="my_costs_deductible").set_value(9000.0).run()
     at.selectbox(key="my_costs_preset").set_value("high-deductible").run()
-    expected = load_scenario(DATA_DIR / "scenarios" / "high-deductible.json").insurance.deductible.value
+    plan = load_scenario(DATA_DIR / "scenarios" / "high-deductible.json").insurance
+    assert plan is not None
+    expected = plan.deductible.value
     assert at.number_input(key="my_costs_deductible").value == expected
 
 
@@ -256,6 +258,7 @@ def test_apply_inputs_returns_a_new_scenario_and_marks_entered_numbers() -> None
     base = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
     inputs = {**inputs_from_scenario(base), "deductible": 2000.0, "copay_therapy": None, "no_oop_max": True}
     changed = apply_inputs(base, inputs, options=["fusion", "nope"], price_overrides={"20561": 80.0})
+    assert base.insurance is not None and changed.insurance is not None
     assert base.insurance.deductible.value == 1500
     assert changed.insurance.deductible.value == 2000.0
     assert changed.insurance.deductible.source == ENTERED

@@ -20,7 +20,7 @@ from test_app import card_labels, dollars, you_pay
 
 from calculator import presentation, report
 from calculator.errors import InputError
-from calculator.inputs import ENTERED, apply_inputs, compose, edited_params, inputs_from_scenario, state_for
+from calculator.inputs import ENTERED, STATE_KEYS, apply_inputs, compose, edited_params, inputs_from_scenario, state_for
 from calculator.io import DATA_DIR, load_scenario
 from calculator.models import Param
 from calculator.serialize import input_hash, price_table_to_csv, scenario_to_json
@@ -291,7 +291,10 @@ def test_a_saved_scenario_loads_back_exactly(at: AppTest) -> None:
     key = editor(at, "assumptions_pathway_dry_needling")
     edit(at, key, edited={row_of(at, key, "id", "pathway/dry_needling/visit/1/count"): {"value": 4.0}})
     at.switch_page("app_pages/my_costs.py").run()
-    saved = compose(at.session_state, load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
+    saved = compose(
+        {key: at.session_state[key] for key in STATE_KEYS},
+        load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"),
+    )
     costs, shown_hash = you_pay(at), hash_caption(at)
 
     fresh = new_app()
@@ -448,7 +451,10 @@ def test_changes_too_large_for_a_link_drop_it_and_say_so(at: AppTest) -> None:
 )
 def test_every_page_shows_the_input_hash(at: AppTest, page: str) -> None:
     at.switch_page(page).run()
-    scenario = compose(at.session_state, load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
+    scenario = compose(
+        {key: at.session_state[key] for key in STATE_KEYS},
+        load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"),
+    )
     assert hash_caption(at).startswith(f"Input hash {input_hash(scenario)}")
 
 
@@ -478,7 +484,7 @@ def test_an_embedded_share_link_shows_the_shared_numbers(at: AppTest) -> None:
 
 def test_the_handout_is_prepared_once_for_these_inputs(at: AppTest, monkeypatch) -> None:
     monkeypatch.setattr(report, "figure_png", lambda figure: None)  # no Chromium start in this test
-    assert not at.get("download_button") or all("handout" not in b.label for b in at.get("download_button"))
+    assert not at.get("download_button") or all("handout" not in b.proto.label for b in at.get("download_button"))
     at.button(key="my_costs_handout_prepare").click().run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the handout (HTML)" in labels and "Download the handout (PDF)" in labels
@@ -513,7 +519,9 @@ def test_price_table_changes_lists_changed_added_and_removed_rows(presets) -> No
     csv.writer(out).writerows(rows)
     table = uploads.price_table_from_upload(out.getvalue().encode(), "clinic.csv")
     changes = presentation.price_table_changes(shipped, table).set_index("code")
-    assert changes.loc["20561", "change"] == "changed" and "$40.00 → $95.00" in changes.loc["20561", "what changed"]
+    assert changes.loc["20561", "change"] == "changed" and "$40.00 → $95.00" in str(
+        changes.loc["20561", "what changed"]
+    )
     assert changes.loc["NEW-1", "change"] == "added"
     assert changes.loc["97161", "change"] == "removed"
     assert len(changes) == 3

@@ -122,6 +122,7 @@ class TestChecklist:
     @pytest.mark.parametrize("item", content.checklist().items, ids=lambda i: i.key)
     def test_every_item_warns_and_sends_to_a_clinician(self, item):
         text = explain.checklist_warning([item.key])
+        assert text is not None
         assert "talk to a clinician" in text
         assert item.question in text
         assert "not a diagnosis" in text

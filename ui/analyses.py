@@ -3,12 +3,13 @@
 Each view is an ``st.fragment``: its own controls (an option, a willingness to pay, a number to
 vary) rerun only that view, not the whole page. The numbers come from the engine
 (:mod:`calculator.uncertainty`, :mod:`calculator.budget`) and the frames from
-:mod:`calculator.analysis`; this module only lays them out.
+:mod:`calculator.analysis`; this module only lays them out. It is a little over 400 lines
+because it holds the four views of one page section, each about 100 lines of layout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -37,12 +38,18 @@ def show(scenario: Scenario, comparison: Comparison, params: Sequence[Parameter]
     st.subheader("How the conclusions move", anchor=False)
     left, right = st.columns([3, 2])
     chosen = left.segmented_control(
-        "Analysis", list(ANALYSES), format_func=ANALYSES.get, default="tornado", key=f"{PAGE}_analysis"
+        "Analysis", list(ANALYSES), format_func=lambda o: ANALYSES.get(o, o), default="tornado", key=f"{PAGE}_analysis"
     )
     perspective = "patient"
     if chosen != "budget":  # the budget impact shows the plan's and the members' costs together
-        perspective = right.selectbox(
-            "Whose cost", list(PERSPECTIVES), format_func=PERSPECTIVES.get, key=f"{PAGE}_perspective"
+        perspective = (
+            right.selectbox(
+                "Whose cost",
+                list(PERSPECTIVES),
+                format_func=lambda o: PERSPECTIVES.get(o, o),
+                key=f"{PAGE}_perspective",
+            )
+            or "patient"
         )
     labels = {o.id: o.label for o in comparison}
     if chosen == "tornado":
@@ -68,7 +75,12 @@ def tornado(scenario: Scenario, labels: dict[str, str], params: Sequence[Paramet
         st.info("No number in this scenario has a range, so there is nothing to vary.")
         return
     keep_valid(f"{PAGE}_tornado_option", list(scenario.compare))
-    option = st.selectbox("Option", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_tornado_option")
+    option = (
+        st.selectbox(
+            "Option", list(scenario.compare), format_func=lambda o: labels.get(o, o), key=f"{PAGE}_tornado_option"
+        )
+        or scenario.compare[0]
+    )
     top = st.slider("Parameters shown", 5, 30, 12, key=f"{PAGE}_tornado_top")
     frame = oneway.to_frame(perspective, option)
     units = {p.id: p.unit for p in params}
@@ -169,7 +181,7 @@ def psa(scenario: Scenario, labels: dict[str, str], perspective: str) -> None:
         return
     st.caption(md(f"{request[0]:,} draws, seed {request[1]}."))
 
-    def money(values: Sequence[float]) -> list[str]:
+    def money(values: Iterable[float]) -> list[str]:
         return [format_money(v, currency) for v in values]
 
     dist_col, cheap_col = st.columns(2, gap="large")
@@ -185,7 +197,10 @@ def psa(scenario: Scenario, labels: dict[str, str], perspective: str) -> None:
                 "97.5%": money(frame["p97_5"]),
             }
         )
-        stats = frame.drop(columns="label").set_index("option").to_dict("index")
+        stats = {
+            str(row["option"]): {name: float(row[name]) for name in ("mean", *analysis.PSA_PERCENTILES)}
+            for row in frame.to_dict("records")
+        }
         show_chart(
             charts.cost_distribution(stats, labels, currency, f"Uncertainty in the expected cost ({words})"),
             frame,
@@ -216,7 +231,10 @@ def psa(scenario: Scenario, labels: dict[str, str], perspective: str) -> None:
     ce_left, ce_right = st.columns(2, gap="large")
     options = list(result.options)
     keep_valid(f"{PAGE}_ce_reference", options)
-    reference = ce_left.selectbox("Compared with", options, format_func=labels.get, key=f"{PAGE}_ce_reference")
+    reference = (
+        ce_left.selectbox("Compared with", options, format_func=lambda o: labels.get(o, o), key=f"{PAGE}_ce_reference")
+        or options[0]
+    )
     wtp = ce_right.number_input(
         f"Willingness to pay per QALY ({currency})",
         min_value=0.0,
@@ -254,7 +272,7 @@ def psa(scenario: Scenario, labels: dict[str, str], perspective: str) -> None:
         for option in options:
             table[labels[option]] = [percent(v) for v in frame[labels[option]]]
         show_chart(
-            charts.acceptability_curve(result.wtp, {o: curves[o].to_numpy() for o in options}, labels, currency),
+            charts.acceptability_curve(result.wtp, {o: curves[o].tolist() for o in options}, labels, currency),
             frame,
             table=table.rename(columns={"wtp": "Willingness to pay per QALY"}),
             key=f"{PAGE}_ceac",
@@ -275,15 +293,17 @@ def break_even(scenario: Scenario, comparison: Comparison, params: Sequence[Para
     key = f"{PAGE}_be_parameter"
     if st.session_state.get(key) not in ranged:
         st.session_state[key] = default.id
-    pid = st.selectbox("Number to vary", list(ranged), format_func=lambda i: ranged[i].label, key=key)
+    pid = st.selectbox("Number to vary", list(ranged), format_func=lambda i: ranged[i].label, key=key) or default.id
     a_col, b_col = st.columns(2)
     ids = list(scenario.compare)
     keep_valid(f"{PAGE}_be_a", ids)
-    option_a = a_col.selectbox("Option A", ids, format_func=labels.get, index=0, key=f"{PAGE}_be_a")
+    option_a = (
+        a_col.selectbox("Option A", ids, format_func=lambda o: labels.get(o, o), index=0, key=f"{PAGE}_be_a") or ids[0]
+    )
     # Default B: the option whose cost is closest to A's, the likeliest to cross within range.
     rest = analysis.closest_options(comparison, option_a, perspective)
     keep_valid(f"{PAGE}_be_b", rest)
-    option_b = b_col.selectbox("Option B", rest, format_func=labels.get, key=f"{PAGE}_be_b")
+    option_b = b_col.selectbox("Option B", rest, format_func=lambda o: labels.get(o, o), key=f"{PAGE}_be_b") or rest[0]
     target = ranged[pid]
     try:
         result = engine.run_break_even(scenario, pid, option_a, option_b, perspective)
@@ -292,8 +312,8 @@ def break_even(scenario: Scenario, comparison: Comparison, params: Sequence[Para
         show_error(error)
         return
     st.info(md(result.sentence), icon=":material/balance:")
-    grid = frame["value"].to_numpy()
-    costs = {o: frame[o].to_numpy() for o in (option_a, option_b)}
+    grid = frame["value"].tolist()
+    costs = {o: frame[o].tolist() for o in (option_a, option_b)}
     table = pd.DataFrame(
         {
             target.label: [format_value(v, target.unit, currency) for v in grid],

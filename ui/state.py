@@ -72,7 +72,7 @@ def _build(presets: Mapping[str, Scenario]) -> Rerun:
     error: CostModelError | None = None
     hash_ = ""
     try:
-        scenario = compose(state, preset)
+        scenario = compose(state_snapshot(), preset)
         hash_ = input_hash(scenario)
     except CostModelError as problem:
         error = problem
@@ -96,7 +96,7 @@ def current_scenario() -> Scenario:
     """The scenario the state describes now, composed afresh (for callbacks, which run before
     ``app.py`` has composed this rerun's)."""
     presets = engine.shipped_presets()
-    return compose(st.session_state, presets[st.session_state["preset"]])
+    return compose(state_snapshot(), presets[st.session_state["preset"]])
 
 
 def init_state(presets: Mapping[str, Scenario]) -> None:
