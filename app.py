@@ -1,14 +1,19 @@
 """Low back pain treatment cost comparison: the Streamlit entry point (a thin router).
 
-Run with ``streamlit run app.py``. Shared state is set up here, once per session; each page
-lives in ``app_pages/`` and reads like a description of its screen.
+Run with ``streamlit run app.py``. Each rerun: the shipped presets are read (cached), the
+session's state set up (once per session, with a share link from the address), and the current
+scenario composed once (:func:`ui.state.begin_rerun`); each page lives in ``app_pages/``, reads
+that scenario with :func:`ui.state.now` and shows what the engine computes.
 """
 
 import streamlit as st
 
-from app_pages import common
+from ui import engine, links, sidebar, state, widgets
 
-common.init_state()
+presets = engine.shipped_presets()
+state.init_state(presets)
+links.restore_link_once(presets)
+state.begin_rerun(presets)
 # Embedded (``?embed=true`` in an iframe): the patient page alone, no navigation or sidebar.
 embedded = bool(st.context.is_embedded)
 
@@ -37,6 +42,6 @@ pages = {
 }
 
 pg = st.navigation(pages, position="hidden" if embedded else "sidebar")
-common.show_notices()  # messages from uploads, resets and share links
+widgets.show_notices()  # messages from uploads, resets and share links
 pg.run()
-common.after_page(embedded=embedded)  # the input hash, the share link, save/load in the sidebar
+sidebar.after_page(embedded=embedded)  # the input hash, the share link, save/load in the sidebar

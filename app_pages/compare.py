@@ -2,19 +2,17 @@
 
 import streamlit as st
 
-from app_pages import common
-from app_pages.common import md
 from calculator import charts
 from calculator.errors import CostModelError
+from calculator.presentation import PERSPECTIVES, money_columns, scenario_caption
+from ui import engine, handout, state, widgets
+from ui.widgets import md
 
 PAGE = "compare"
-COST_VIEWS = {
-    "patient": "Patient pays",
-    "insurer": "Plan pays",
-    "allowed": "Total billed",
-}
+COST_VIEWS = ("patient", "insurer", "allowed")
 
-base = common.base_scenario()
+context = state.now()
+base = context.base
 all_ids = list(base.pathways.ids)
 all_labels = {p.id: p.label for p in base.pathways.pathways}
 presenting = st.session_state["presentation"]
@@ -34,25 +32,25 @@ with controls:
         "Options to compare",
         all_ids,
         format_func=lambda o: all_labels.get(o, o),
-        **common.bound(PAGE, "options"),
+        **widgets.bound(PAGE, "options"),
     )
     middle.toggle(
         "Presentation mode",
         help="Hides the sidebar and the chart data downloads, and shows your clinic's name.",
-        **common.bound(PAGE, "presentation"),
+        **widgets.bound(PAGE, "presentation"),
     )
     if not presenting:
         right.text_input(
             "Clinic name (shown in presentation mode)",
             max_chars=80,
-            **common.bound(PAGE, "clinic_name"),
+            **widgets.bound(PAGE, "clinic_name"),
         )
 
+scenario = context.scenario_or_stop()
 try:
-    scenario = common.current_scenario()
-    comparison = common.run_compare(scenario)
+    comparison = engine.run_compare(scenario)
 except CostModelError as error:
-    common.show_error(error)
+    widgets.show_error(error)
     st.stop()
 
 if not st.session_state["options"]:
@@ -60,7 +58,7 @@ if not st.session_state["options"]:
 
 currency = scenario.currency
 labels = {o.id: o.label for o in comparison}
-st.caption(md(common.scenario_caption(scenario) + ". Expected costs per episode, further care included."))
+st.caption(md(scenario_caption(scenario) + ". Expected costs per episode, further care included."))
 
 # ------------------------------------------------------------------------------------------
 # Cards
@@ -69,12 +67,12 @@ cards = st.columns(len(comparison.options))
 for card, option in zip(cards, comparison, strict=True):
     with card.container(border=True, height="stretch"):
         st.markdown(f"#### {md(option.label)}")
-        st.metric("Patient pays", common.money(option.expected.patient, currency))
+        st.metric("Patient pays", widgets.money(option.expected.patient, currency))
         details = (
-            ("Plan pays", common.money(option.expected.insurer, currency)),
-            ("Total billed", common.money(option.expected.allowed, currency)),
-            ("Patient's time & travel", common.money(option.expected.indirect, currency)),
-            ("Needs more care", common.percent(option.p_escalate)),
+            ("Plan pays", widgets.money(option.expected.insurer, currency)),
+            ("Total billed", widgets.money(option.expected.allowed, currency)),
+            ("Patient's time & travel", widgets.money(option.expected.indirect, currency)),
+            ("Needs more care", widgets.percent(option.p_escalate)),
         )
         st.markdown("  \n".join(f"{md(name)}: **{md(value)}**" for name, value in details))
 
@@ -86,7 +84,7 @@ downloads = not presenting
 by_payer, by_category = st.columns(2, gap="large")
 with by_payer:
     frame = charts.payer_frame(comparison)
-    table = common.money_columns(
+    table = money_columns(
         frame.drop(columns=["option"]), ["patient", "insurer", "indirect", "adverse_events", "total"], currency
     ).rename(
         columns={
@@ -98,7 +96,7 @@ with by_payer:
             "total": "Total",
         }
     )
-    common.show_chart(
+    widgets.show_chart(
         charts.payer_bars(frame, currency),
         frame,
         table=table,
@@ -112,9 +110,9 @@ with by_category:
     frame = charts.category_frame(comparison)
     wide = frame.pivot_table(index="label", columns="category", values="allowed", aggfunc="sum", sort=False)
     wide = wide.fillna(0.0).reset_index()
-    table = common.money_columns(wide, [c for c in wide.columns if c != "label"], currency)
+    table = money_columns(wide, [c for c in wide.columns if c != "label"], currency)
     table = table.rename(columns={"label": "Option", **{c: str(c).capitalize() for c in wide.columns if c != "label"}})
-    common.show_chart(
+    widgets.show_chart(
         charts.category_bars(frame, currency),
         frame,
         table=table,
@@ -133,15 +131,15 @@ with over_time:
     view = st.segmented_control(
         "Cost shown",
         list(COST_VIEWS),
-        format_func=COST_VIEWS.get,
+        format_func=lambda o: PERSPECTIVES.get(o, o),
         default="patient",
         key=f"{PAGE}_cost_view",
     )
     view = view or "patient"
     frame = charts.cumulative_frame(comparison, view)
     wide = frame.pivot_table(index="week", columns="label", values="cost", sort=False).reset_index()
-    table = common.money_columns(wide, [c for c in wide.columns if c != "week"], currency)
-    common.show_chart(
+    table = money_columns(wide, [c for c in wide.columns if c != "week"], currency)
+    widgets.show_chart(
         charts.cumulative_lines(frame, currency, view),
         frame,
         table=table.rename(columns={"week": "Week"}),
@@ -153,14 +151,16 @@ with over_time:
         downloads=downloads,
     )
 with tree:
-    common.keep_valid(f"{PAGE}_tree_option", list(scenario.compare))
-    chosen = st.selectbox("Escalation for", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_tree_option")
-    chosen = chosen if chosen in labels else scenario.compare[0]
+    widgets.keep_valid(f"{PAGE}_tree_option", list(scenario.compare))
+    chosen = st.selectbox(
+        "Escalation for", list(scenario.compare), format_func=lambda o: labels.get(o, o), key=f"{PAGE}_tree_option"
+    )
+    chosen = chosen if chosen is not None and chosen in labels else scenario.compare[0]
     option = comparison.option(chosen)
     names = {p.id: p.label for p in scenario.pathways.pathways}
     frame = charts.branch_table(option, names)
-    table = common.money_columns(frame, ["patient", "insurer", "allowed", "indirect", "adverse_events"], currency)
-    table["probability"] = [common.percent(p) for p in frame["probability"]]
+    table = money_columns(frame, ["patient", "insurer", "allowed", "indirect", "adverse_events"], currency)
+    table["probability"] = [widgets.percent(p) for p in frame["probability"]]
     table = table.rename(
         columns={
             "path": "Path",
@@ -172,7 +172,7 @@ with tree:
             "adverse_events": "Adverse events",
         }
     )
-    common.show_chart(
+    widgets.show_chart(
         charts.escalation_tree(option, names, currency),
         frame,
         table=table,
@@ -183,7 +183,7 @@ with tree:
         downloads=downloads,
     )
 
-common.handout_section(PAGE, comparison)
+handout.handout_section(PAGE, comparison)
 
 st.divider()
-common.disclaimer()
+widgets.disclaimer()

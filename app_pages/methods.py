@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
-from app_pages.common import md
-from calculator.errors import CostModelError
+from calculator.presentation import DISCLAIMER, scenario_caption
+from ui import state
+from ui.widgets import md
 
 PAGE = "methods"
 
@@ -127,14 +127,10 @@ st.markdown(
 # ------------------------------------------------------------------------------------------
 # Sources of the current scenario
 
-try:
-    scenario = common.current_scenario()
-except CostModelError as error:
-    common.show_error(error)
-    st.stop()
+scenario = state.now().scenario_or_stop()
 
 st.subheader("Sources", anchor=False)
-st.caption(md(common.scenario_caption(scenario)))
+st.caption(md(scenario_caption(scenario)))
 if scenario.description:
     st.write(md(f"Scenario ({scenario.label}): {scenario.description}"))
 
@@ -181,4 +177,4 @@ st.markdown("**What the model leaves out**")
 st.markdown("\n".join(f"- {md(text)}" for text in MODEL_LIMITS))
 
 st.subheader("Disclaimer", anchor=False)
-st.warning(md(common.DISCLAIMER), icon=":material/info:")
+st.warning(md(DISCLAIMER), icon=":material/info:")

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
-from app_pages.common import md
-from calculator import charts, explain
+from calculator import charts, content, explain
 from calculator.errors import CostModelError
 from calculator.models import VISIT_KINDS
+from ui import engine, handout, state, widgets
+from ui.widgets import md
 
 PAGE = "my_costs"
 NOT_BETTER_COLOR = "#c7c7c7"
@@ -25,8 +25,9 @@ inputs, results = st.columns([1.15, 2.3], gap="large")
 # Inputs
 
 with inputs:
-    common.preset_selector(PAGE)
-    base = common.base_scenario()
+    widgets.preset_selector(PAGE)
+    context = state.now()
+    base = context.base
     if st.session_state["loaded"] is not None:
         st.caption(md(f"Starting from the scenario in {st.session_state['loaded_from']}: {base.label or base.name}."))
     if base.description:
@@ -44,7 +45,7 @@ with inputs:
                 step=100.0,
                 format="%.0f",
                 help="What you pay each year before the plan starts sharing costs.",
-                **common.bound(PAGE, "deductible"),
+                **widgets.bound(PAGE, "deductible"),
             )
             right.number_input(
                 "Deductible already met",
@@ -53,7 +54,7 @@ with inputs:
                 step=100.0,
                 format="%.0f",
                 help="How much of this year's deductible you have already paid.",
-                **common.bound(PAGE, "deductible_met"),
+                **widgets.bound(PAGE, "deductible_met"),
             )
             left.number_input(
                 "Coinsurance (%)",
@@ -62,7 +63,7 @@ with inputs:
                 step=5.0,
                 format="%.0f",
                 help="Your share of the price after the deductible, e.g. 20%.",
-                **common.bound(PAGE, "coinsurance_pct"),
+                **widgets.bound(PAGE, "coinsurance_pct"),
             )
             right.number_input(
                 "Out-of-pocket already paid",
@@ -71,9 +72,9 @@ with inputs:
                 step=100.0,
                 format="%.0f",
                 help="What you have paid toward this year's out-of-pocket maximum.",
-                **common.bound(PAGE, "oop_met"),
+                **widgets.bound(PAGE, "oop_met"),
             )
-            no_max = st.checkbox("My plan has no out-of-pocket maximum", **common.bound(PAGE, "no_oop_max"))
+            no_max = st.checkbox("My plan has no out-of-pocket maximum", **widgets.bound(PAGE, "no_oop_max"))
             st.number_input(
                 "Out-of-pocket maximum",
                 min_value=0.0,
@@ -82,7 +83,7 @@ with inputs:
                 format="%.0f",
                 disabled=no_max,
                 help="The most you pay in a year for covered care (copays, deductible and coinsurance).",
-                **common.bound(PAGE, "oop_max"),
+                **widgets.bound(PAGE, "oop_max"),
             )
             with st.expander("Copays (a fixed amount per visit)"):
                 st.caption(
@@ -98,7 +99,7 @@ with inputs:
                         step=5.0,
                         format="%.0f",
                         placeholder="no copay",
-                        **common.bound(PAGE, f"copay_{kind}"),
+                        **widgets.bound(PAGE, f"copay_{kind}"),
                     )
     else:
         st.info("Self-pay: you pay the clinic's cash price for everything.", icon=":material/payments:")
@@ -111,7 +112,7 @@ with inputs:
             max_value=1_000.0,
             step=1.0,
             format="%.0f",
-            **common.bound(PAGE, "miles_per_visit"),
+            **widgets.bound(PAGE, "miles_per_visit"),
         )
         right.number_input(
             "Travel time per visit (hours)",
@@ -119,7 +120,7 @@ with inputs:
             max_value=24.0,
             step=0.25,
             format="%.2f",
-            **common.bound(PAGE, "travel_hours_per_visit"),
+            **widgets.bound(PAGE, "travel_hours_per_visit"),
         )
         left.number_input(
             "Value of an hour of your time",
@@ -128,7 +129,7 @@ with inputs:
             step=1.0,
             format="%.2f",
             help="Your hourly pay, or what an hour is worth to you.",
-            **common.bound(PAGE, "hourly_value"),
+            **widgets.bound(PAGE, "hourly_value"),
         )
         right.number_input(
             "Value of a work day",
@@ -137,22 +138,23 @@ with inputs:
             step=10.0,
             format="%.2f",
             help="Pay lost for a day off work (0 if you would not lose pay).",
-            **common.bound(PAGE, "daily_wage"),
+            **widgets.bound(PAGE, "daily_wage"),
         )
 
     with st.expander("Your clinic's prices"):
         st.caption("If you know what your clinic charges for an item, enter it here.")
-        common.price_override_editor(PAGE, common.current_scenario())
+        if context.scenario is not None:
+            widgets.price_override_editor(PAGE, context.scenario)
 
 # ------------------------------------------------------------------------------------------
 # Results
 
 with results:
+    scenario = context.scenario_or_stop()
     try:
-        scenario = common.current_scenario()
-        comparison = common.run_compare(scenario)
+        comparison = engine.run_compare(scenario)
     except CostModelError as error:
-        common.show_error(error)
+        widgets.show_error(error)
         st.stop()
     currency = scenario.currency
     labels = {o.id: o.label for o in comparison}
@@ -168,20 +170,21 @@ with results:
                 st.markdown(f"**{md(option.label)}**")
                 st.metric(
                     "You pay, on average",
-                    common.money(option.expected.patient, currency),
+                    widgets.money(option.expected.patient, currency),
                     help="Expected out-of-pocket cost of starting with this option, further care included.",
                 )
                 details = (
-                    ("Chance of needing more care", common.percent(option.p_escalate)),
+                    ("Chance of needing more care", widgets.percent(option.p_escalate)),
                     (
                         "Total cost to you, with your time & travel",
-                        common.money(option.expected.patient_total, currency),
+                        widgets.money(option.expected.patient_total, currency),
                     ),
                 )
                 st.markdown("  \n".join(f"{md(name)}: **{md(value)}**" for name, value in details))
                 st.caption(
                     md(
-                        f"If the first treatment is all you need: {common.money(option.first_line.patient, currency)}. "
+                        "If the first treatment is all you need: "
+                        f"{widgets.money(option.first_line.patient, currency)}. "
                         f"Includes {explain.includes(option, scenario)}"
                     )
                 )
@@ -193,11 +196,11 @@ with results:
     st.subheader("Out of 100 people like you", anchor=False)
     chart_col, check_col = st.columns([3, 2], gap="large")
     with chart_col:
-        common.keep_valid(f"{PAGE}_icon_option", list(scenario.compare))
+        widgets.keep_valid(f"{PAGE}_icon_option", list(scenario.compare))
         chosen = st.selectbox(
-            "Starting with", list(scenario.compare), format_func=labels.get, key=f"{PAGE}_icon_option"
+            "Starting with", list(scenario.compare), format_func=lambda o: labels.get(o, o), key=f"{PAGE}_icon_option"
         )
-        chosen = chosen if chosen in labels else scenario.compare[0]
+        chosen = chosen if chosen is not None and chosen in labels else scenario.compare[0]
         outcomes = explain.outcome_counts(scenario, chosen)
         groups = [
             (o.label, o.count, colors.get(o.pathway, NOT_BETTER_COLOR) if o.pathway else NOT_BETTER_COLOR)
@@ -205,7 +208,7 @@ with results:
         ]
         sentence = explain.outcome_sentence(outcomes, labels[chosen])
         frame = pd.DataFrame({"outcome": [o.label for o in outcomes], "people": [o.count for o in outcomes]})
-        common.show_chart(
+        widgets.show_chart(
             charts.icon_array(groups, f"100 people starting with {labels[chosen]}"),
             frame,
             key=f"{PAGE}_icons",
@@ -217,23 +220,19 @@ with results:
 
     with check_col:
         with st.container(border=True):
-            st.subheader("Is dry needling for me?", anchor=False)
-            st.caption(
-                "Tick anything that applies to you. This is a reminder, not a diagnosis: what you tick "
-                "is not saved or sent anywhere, and it is forgotten when you leave this page."
-            )
+            checklist = content.checklist()
+            st.subheader(checklist.title, anchor=False)
+            st.caption(md(checklist.intro))
             ticked = [
-                item.key
-                for item in explain.DRY_NEEDLING_CHECKLIST
-                if st.checkbox(item.question, key=f"{PAGE}_check_{item.key}")
+                item.key for item in checklist.items if st.checkbox(item.question, key=f"{PAGE}_check_{item.key}")
             ]
-            warning = explain.checklist_warning(ticked)
+            warning = explain.checklist_warning(ticked, checklist)
             if warning:
                 st.warning(md(warning), icon=":material/medical_information:")
             else:
-                st.caption("Nothing ticked. A clinician will still check before needling.")
+                st.caption(md(checklist.none_ticked))
 
-    common.handout_section(PAGE, comparison)
+    handout.handout_section(PAGE, comparison)
 
     st.divider()
-    common.disclaimer()
+    widgets.disclaimer()

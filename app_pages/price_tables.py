@@ -3,22 +3,22 @@ see what differs from the shipped table."""
 
 import streamlit as st
 
-from app_pages import common
-from app_pages.common import md
-from calculator.errors import CostModelError, InputError
+from calculator.content import evidence
+from calculator.errors import InputError
 from calculator.io import price_table_from_frame
-from calculator.models import CATEGORIES, EVIDENCE_TAGS
-from calculator.serialize import input_hash, price_table_to_csv, price_table_to_xlsx
+from calculator.models import CATEGORIES
+from calculator.presentation import price_table_changes, table_frame, table_metadata
+from calculator.serialize import price_table_to_csv, price_table_to_xlsx
+from ui import state, uploads, widgets
+from ui.widgets import md
 
 PAGE = "price_tables"
 
 st.title("Price tables")
 
-try:
-    scenario = common.current_scenario()
-except CostModelError as error:
-    common.show_error(error)
-    st.stop()
+context = state.now()
+scenario = context.scenario_or_stop()
+EVIDENCE_LABELS = evidence().labels
 
 table = scenario.prices
 currency = table.currency
@@ -58,8 +58,8 @@ if notes:
     st.markdown("\n".join(f"- **{md(s)}**: {md(notes[s])}" for s in table.schedules if notes.get(s)))
 
 st.markdown("**Items** (edit any cell, add rows at the bottom, select rows to delete them)")
-key = common.editor_key(PAGE, "table")
-source = common.editor_source(key, lambda: common.table_frame(table))
+key = widgets.editor_key(PAGE, "table")
+source = widgets.editor_source(key, lambda: table_frame(table))
 column_config = {
     "code": st.column_config.TextColumn("Code", required=True, pinned=True),
     "description": st.column_config.TextColumn("Description", width="medium"),
@@ -75,7 +75,7 @@ column_config = {
     "source": st.column_config.TextColumn("Source", width="large"),
     "as_of": st.column_config.TextColumn("As of"),
     "evidence": st.column_config.SelectboxColumn(
-        "Evidence", options=list(EVIDENCE_TAGS), help="; ".join(f"{t} = {m}" for t, m in EVIDENCE_TAGS.items())
+        "Evidence", options=list(EVIDENCE_LABELS), help="; ".join(f"{t} = {m}" for t, m in EVIDENCE_LABELS.items())
     ),
     "note": st.column_config.TextColumn("Note", width="large"),
 }
@@ -87,26 +87,26 @@ edited = st.data_editor(
     column_config=column_config,
     height=420,
 )
-if common.has_edits(key):
+if widgets.has_edits(key):
     try:
-        candidate = price_table_from_frame(edited, name=table.name, metadata=common.table_metadata(table))
+        candidate = price_table_from_frame(edited, name=table.name, metadata=table_metadata(table))
         if candidate != table:
-            common.use_price_table(candidate)
+            state.use_price_table(candidate)
             st.rerun()  # every page element above now shows the new table
     except InputError as error:
-        common.show_problems(error, "These changes are not used yet (the numbers use the last valid table):")
+        widgets.show_problems(error, "These changes are not used yet (the numbers use the last valid table):")
     else:
         st.caption("Your edits are in use on every page.")
 
 st.caption(
     md(
         "Evidence tags: "
-        + "; ".join(f"{tag} = {meaning}" for tag, meaning in EVIDENCE_TAGS.items())
+        + "; ".join(f"{tag} = {meaning}" for tag, meaning in EVIDENCE_LABELS.items())
         + ". Rows tagged U, A or M are assumptions, not sourced facts."
     )
 )
 left, right, reset = st.columns([1, 1, 1.2])
-hash_ = input_hash(scenario)
+hash_ = context.input_hash
 left.download_button(
     "Download this table (CSV)",
     f"# Exported with the scenario of input hash {hash_}\n" + price_table_to_csv(table),
@@ -129,7 +129,7 @@ if st.session_state["price_table"] is not None:
     reset.button(
         "Reset to the shipped table" if st.session_state["loaded"] is None else "Reset to the scenario's table",
         key=f"{PAGE}_reset",
-        on_click=common.reset_data,
+        on_click=state.reset_data,
         args=("price_table",),
         icon=":material/restart_alt:",
     )
@@ -137,8 +137,8 @@ if st.session_state["price_table"] is not None:
 # ------------------------------------------------------------------------------------------
 # What differs from the shipped table
 
-shipped = common.preset_scenario().prices
-changes = common.price_table_changes(shipped, table)
+shipped = context.preset.prices
+changes = price_table_changes(shipped, table)
 st.subheader("Differences from the shipped table", anchor=False)
 if changes.empty:
     st.caption(md(f"None: this is the shipped table {shipped.label} ({shipped.name}) as published."))
@@ -170,7 +170,7 @@ st.subheader("Use your clinic's price table", anchor=False)
 with st.container(border=True):
     st.caption(
         md(
-            f"A CSV or Excel (.xlsx) file of at most {common.MAX_UPLOAD_MB} MB with the columns code, description, "
+            f"A CSV or Excel (.xlsx) file of at most {uploads.MAX_UPLOAD_MB} MB with the columns code, description, "
             "category, unit, one column per price schedule (e.g. commercial, self_pay), source and as_of; "
             "optionally evidence and note. Download the table above for a template. The currency, region, label "
             "and year can come from a '# key: value' header in the CSV or from a separate .toml file. The file is "
@@ -179,16 +179,16 @@ with st.container(border=True):
     )
     left, right = st.columns(2)
     upload = left.file_uploader(
-        "Price table (CSV or XLSX)", type=["csv", "xlsx"], key=f"{PAGE}_upload", max_upload_size=common.MAX_UPLOAD_MB
+        "Price table (CSV or XLSX)", type=["csv", "xlsx"], key=f"{PAGE}_upload", max_upload_size=uploads.MAX_UPLOAD_MB
     )
     right.file_uploader(
-        "Metadata (optional .toml)", type=["toml"], key=f"{PAGE}_upload_meta", max_upload_size=common.MAX_UPLOAD_MB
+        "Metadata (optional .toml)", type=["toml"], key=f"{PAGE}_upload_meta", max_upload_size=uploads.MAX_UPLOAD_MB
     )
     st.button(
         "Use this table",
         key=f"{PAGE}_upload_apply",
         type="primary",
-        on_click=common.use_uploaded_table,
+        on_click=uploads.use_uploaded_table,
         args=(f"{PAGE}_upload", f"{PAGE}_upload_meta"),
         disabled=upload is None,
     )
@@ -196,7 +196,7 @@ with st.container(border=True):
         st.session_state["upload_problems"] = None  # the message belonged to a file no longer chosen
     problem = st.session_state.get("upload_problems")
     if problem is not None:
-        common.show_problems(problem, "This table was not used; the previous table and numbers are unchanged:")
+        widgets.show_problems(problem, "This table was not used; the previous table and numbers are unchanged:")
 
 # ------------------------------------------------------------------------------------------
 # One price at a time (kept separately from the table, as the clinic's price)
@@ -204,7 +204,7 @@ with st.container(border=True):
 with st.container(border=True):
     st.markdown("**Use your own price for an item**")
     st.caption("Kept for this session and used on every page, whichever table is active.")
-    common.price_override_editor(PAGE, scenario)
+    widgets.price_override_editor(PAGE, scenario)
 
 st.divider()
-common.disclaimer()
+widgets.disclaimer()

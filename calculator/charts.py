@@ -4,7 +4,7 @@ No Streamlit here, so every figure can be unit-tested on ``fig.data`` and reused
 Each chart comes in two parts: a ``*_frame`` function that turns engine results into a tidy
 :class:`pandas.DataFrame` (the same table is the chart's text alternative and its CSV download),
 and a figure builder that draws that frame. Options keep one colour everywhere
-(:data:`OPTION_COLORS`, the same order as ``chartCategoricalColors`` in
+(:data:`OPTION_COLORS`, read from ``data/content/options.toml`` in the same order as ``chartCategoricalColors`` in
 ``.streamlit/config.toml``); money axes name the currency.
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import content
 from .costing import Comparison, OptionResult
 from .formatting import CURRENCY_SYMBOLS, format_money, format_percent
 
@@ -42,16 +43,10 @@ __all__ = [
     "tornado",
 ]
 
-#: One colour per default option (the order of ``chartCategoricalColors`` in the theme).
-OPTION_COLORS: dict[str, str] = {
-    "dry_needling": "#1f77b4",
-    "medication": "#e07b39",
-    "physical_therapy": "#2ca02c",
-    "surgery": "#9467bd",
-    "fusion": "#8c564b",
-}
-# For options a user adds: distinct from the defaults, assigned in order of appearance.
-_EXTRA_COLORS = ("#17becf", "#bcbd22", "#d62728", "#e377c2", "#7f7f7f", "#393b79", "#637939", "#8c6d31")
+#: Fixed colours by option id (``data/content/options.toml``, the order of
+#: ``chartCategoricalColors`` in the theme); any other id gets the next fallback colour.
+OPTION_COLORS: dict[str, str] = dict(content.option_palette().colors)
+_EXTRA_COLORS = content.option_palette().fallback
 
 #: Who pays, in stacking order: (field of Costs, label, colour).
 PAYERS: tuple[tuple[str, str, str], ...] = (

@@ -10,14 +10,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from . import content
+from .content import Checklist
 from .costing import Comparison, OptionResult
 from .formatting import format_money, format_percent
 from .models import Scenario
 
 __all__ = [
-    "DRY_NEEDLING_CHECKLIST",
     "NOT_BETTER",
-    "CheckItem",
     "checklist_warning",
     "cheapest",
     "includes",
@@ -269,48 +269,22 @@ def outcome_sentence(outcomes: Iterable[Outcome], option_label: str, people: int
 
 
 # --------------------------------------------------------------------------------------------
-# Dry needling: contraindications and precautions (clinical.md §9a)
+# The patient checklist (its questions and words are data: data/content/checklist.toml)
 
 
-@dataclass(frozen=True)
-class CheckItem:
-    key: str
-    question: str
-    kind: str  # "contraindication" or "precaution", as classified by the sources
+def checklist_warning(ticked: Iterable[str], checklist: Checklist | None = None) -> str | None:
+    """The warning for the ticked checklist keys, or None when nothing (known) is ticked.
 
-
-#: The checklist shown to patients. A ticked item never means "you cannot have it": it means
-#: "talk to a clinician first". Sources: ISCP Guidelines for Dry Needling Practice (2012), APTA
-#: resource paper (as quoted), McMaster acupuncture course; see clinical.md §9a.
-DRY_NEEDLING_CHECKLIST: tuple[CheckItem, ...] = (
-    CheckItem(
-        "bleeding", "I have a bleeding disorder or take a blood thinner (anticoagulant or antiplatelet)", "precaution"
-    ),
-    CheckItem("device", "I have a pacemaker or another implanted electrical device", "contraindication"),
-    CheckItem("seizures", "I have epilepsy or have had seizures", "precaution"),
-    CheckItem("pregnancy", "I am or may be pregnant", "precaution"),
-    CheckItem("phobia", "I am very afraid of needles or do not want needles", "contraindication"),
-    CheckItem("infection", "I have an infection, a wound or broken skin where I would be needled", "contraindication"),
-    CheckItem("lymphoedema", "I have lymphoedema (swelling) in the area to be treated", "contraindication"),
-    CheckItem("immune", "My immune system is weakened (illness or medicines)", "precaution"),
-)
-
-
-def checklist_warning(ticked: Iterable[str]) -> str | None:
-    """The warning for the ticked checklist keys, or None when nothing is ticked.
+    ``checklist`` defaults to the shipped one (:func:`calculator.content.checklist`).
 
     >>> checklist_warning([]) is None
     True
     >>> "talk to a clinician" in checklist_warning(["pregnancy"])
     True
     """
+    checklist = checklist or content.checklist()
     keys = set(ticked)
-    chosen = [item for item in DRY_NEEDLING_CHECKLIST if item.key in keys]
+    chosen = [item for item in checklist.items if item.key in keys]
     if not chosen:
         return None
-    what = "; ".join(f"“{item.question}”" for item in chosen)
-    return (
-        "Please talk to a clinician (your doctor or physical therapist) before choosing dry needling. "
-        f"You ticked: {what}. The guidelines list this as a reason for caution or for not needling; "
-        "only a clinician who knows you can say whether dry needling is safe for you. This is not a diagnosis."
-    )
+    return checklist.warning.replace("{ticked}", "; ".join(f"“{item.question}”" for item in chosen))

@@ -18,13 +18,10 @@ from typing import Any
 from .costing import Comparison, OptionResult
 from .formatting import format_money, format_percent
 from .models import Scenario
+from .presentation import DISCLAIMER
 
 __all__ = ["DISCLAIMER", "figure_png", "handout_html", "handout_pdf", "handout_summary"]
 
-DISCLAIMER = (
-    "These are estimates, not quotes or medical advice. Real prices and cover depend on your plan, "
-    "your clinic and your care. Talk to your clinician about which treatment is right for you."
-)
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 

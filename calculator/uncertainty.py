@@ -20,7 +20,7 @@ from scipy.optimize import brentq
 
 from .costing import Parameter, evaluate, parameters
 from .errors import AnalysisError, InputError
-from .formatting import format_money, format_percent
+from .formatting import format_money, format_percent, format_value
 from .io import MAX_DRAWS
 from .models import Param, Scenario
 
@@ -555,21 +555,13 @@ def break_even(
     return _with_sentence(result)
 
 
-def _format_value(value: float, unit: str, currency: str) -> str:
-    if unit == "money":
-        return format_money(value, currency, cents=value < 100)
-    if unit == "probability":
-        return format_percent(value, 1 if value < 0.1 else 0)
-    return f"{value:,.4g}"
-
-
 def _with_sentence(be: BreakEven) -> BreakEven:
     """Attach the plain-language sentence, e.g. "Dry needling stays cheaper for you than
     physical therapy alone unless it takes more than 9 sessions"."""
     words = PERSPECTIVE_WORDS[be.perspective]
     name = be.label.split(": ", 1)[-1]
     name = name[0].lower() + name[1:]
-    span = f"{_format_value(be.low, be.unit, be.currency)} to {_format_value(be.high, be.unit, be.currency)}"
+    span = f"{format_value(be.low, be.unit, be.currency)} to {format_value(be.high, be.unit, be.currency)}"
     if be.a_cheaper_below is None:
         text = f"{be.label_a} and {be.label_b} cost the same {words} whatever the {name} (from {span})."
     elif be.value is None:
@@ -577,7 +569,7 @@ def _with_sentence(be: BreakEven) -> BreakEven:
         text = f"{cheaper} is cheaper {words} than {dearer} across the whole range of {name} ({span}): no break-even."
     else:
         cheaper, dearer = (be.label_a, be.label_b) if be.a_cheaper_below else (be.label_b, be.label_a)
-        shown = _format_value(be.value, be.unit, be.currency)
+        shown = format_value(be.value, be.unit, be.currency)
         if be.whole:
             visit = be.label.split(": ", 1)[-1].replace(", number of visits", "").strip()
             text = f"{cheaper} stays cheaper {words} than {dearer} unless it takes more than {shown} {visit!r} visits."

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import common
+from calculator import presentation
+from calculator.inputs import ENTERED, apply_inputs, inputs_from_scenario
 from calculator.io import DATA_DIR, load_scenario
+from ui import engine, widgets
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGES = {
@@ -72,11 +74,11 @@ def test_default_page_is_my_costs_with_a_card_per_option(at: AppTest) -> None:
     assert at.title[0].value == "My costs"
     costs = you_pay(at)
     assert set(costs) == {
-        o.label for o in common.run_compare(load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
+        o.label for o in engine.run_compare(load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
     }
     assert all(v >= 0 for v in costs.values())
     assert "likely cheapest for you" in at.info[0].value
-    assert any("not medical advice" in c.value for c in at.caption)
+    assert any("not quotes or medical advice" in c.value for c in at.caption)
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,7 +116,9 @@ def test_self_pay_preset_hides_the_plan_and_costs_more_for_surgery(at: AppTest) 
 def test_changing_the_preset_resets_the_plan_inputs(at: AppTest) -> None:
     at.number_input(key="my_costs_deductible").set_value(9000.0).run()
     at.selectbox(key="my_costs_preset").set_value("high-deductible").run()
-    expected = load_scenario(DATA_DIR / "scenarios" / "high-deductible.json").insurance.deductible.value
+    plan = load_scenario(DATA_DIR / "scenarios" / "high-deductible.json").insurance
+    assert plan is not None
+    expected = plan.deductible.value
     assert at.number_input(key="my_costs_deductible").value == expected
 
 
@@ -247,16 +251,17 @@ def test_a_budget_mix_that_does_not_add_up_is_an_error_message(at: AppTest) -> N
 def test_inputs_round_trip_to_the_same_scenario() -> None:
     for name in ("commercial-ppo", "high-deductible", "medicare", "self-pay"):
         base = load_scenario(DATA_DIR / "scenarios" / f"{name}.json")
-        assert common.apply_inputs(base, common.inputs_from_scenario(base)) == base
+        assert apply_inputs(base, inputs_from_scenario(base)) == base
 
 
 def test_apply_inputs_returns_a_new_scenario_and_marks_entered_numbers() -> None:
     base = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
-    inputs = {**common.inputs_from_scenario(base), "deductible": 2000.0, "copay_therapy": None, "no_oop_max": True}
-    changed = common.apply_inputs(base, inputs, options=["fusion", "nope"], price_overrides={"20561": 80.0})
+    inputs = {**inputs_from_scenario(base), "deductible": 2000.0, "copay_therapy": None, "no_oop_max": True}
+    changed = apply_inputs(base, inputs, options=["fusion", "nope"], price_overrides={"20561": 80.0})
+    assert base.insurance is not None and changed.insurance is not None
     assert base.insurance.deductible.value == 1500
     assert changed.insurance.deductible.value == 2000.0
-    assert changed.insurance.deductible.source == common.ENTERED
+    assert changed.insurance.deductible.source == ENTERED
     assert "therapy" not in dict(changed.insurance.copays)
     assert changed.insurance.oop_max is None
     assert changed.compare == ("fusion",)
@@ -265,11 +270,11 @@ def test_apply_inputs_returns_a_new_scenario_and_marks_entered_numbers() -> None
 
 
 def test_markdown_is_escaped() -> None:
-    assert common.md("$5 *x* [a](b)") == r"\$5 \*x\* \[a\]\(b\)"
+    assert widgets.md("$5 *x* [a](b)") == r"\$5 \*x\* \[a\]\(b\)"
 
 
 def test_chart_csv_is_spreadsheet_safe() -> None:
     import pandas as pd
 
-    data = common.frame_csv(pd.DataFrame({"label": ["=cmd()"], "cost": [-5.0]})).decode()
+    data = presentation.frame_csv(pd.DataFrame({"label": ["=cmd()"], "cost": [-5.0]})).decode()
     assert data.splitlines() == ["label,cost", "'=cmd(),-5.0"]

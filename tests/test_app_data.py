@@ -18,12 +18,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import card_labels, dollars, you_pay
 
-from app_pages import common
-from calculator import report
+from calculator import presentation, report
 from calculator.errors import InputError
+from calculator.inputs import ENTERED, STATE_KEYS, apply_inputs, compose, edited_params, inputs_from_scenario, state_for
 from calculator.io import DATA_DIR, load_scenario
 from calculator.models import Param
 from calculator.serialize import input_hash, price_table_to_csv, scenario_to_json
+from ui import engine, handout, uploads
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 US_CSV = DATA_DIR / "prices" / "us-2025.csv"
@@ -47,7 +48,7 @@ def at() -> AppTest:
 
 @pytest.fixture
 def presets() -> dict:
-    return {name: load_scenario(DATA_DIR / "scenarios" / f"{name}.json") for name in common.preset_names()}
+    return {name: load_scenario(DATA_DIR / "scenarios" / f"{name}.json") for name in engine.shipped_presets()}
 
 
 def clinic_csv(code: str = "20561", column: str = "self_pay", value: str = "95.00") -> bytes:
@@ -194,7 +195,7 @@ def test_a_clinic_table_upload_replaces_the_table(at: AppTest) -> None:
         ("latin.csv", "code,description\n20561,Aiguille \u00e0 sec\n".encode("latin-1"), "not UTF-8"),
         ("junk.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data"),
         ("junk.xlsx", b"PK\x03\x04 definitely not a workbook", "an Excel .xlsx workbook"),
-        ("big.csv", b"x" * (common.MAX_UPLOAD_BYTES + 1), "expected a file of at most 5 MB"),
+        ("big.csv", b"x" * (uploads.MAX_UPLOAD_BYTES + 1), "expected a file of at most 5 MB"),
     ],
     ids=["not-a-number", "latin-1", "binary", "not-xlsx", "too-big"],
 )
@@ -215,8 +216,8 @@ def test_bad_metadata_is_refused_with_its_message(at: AppTest) -> None:
 
 
 def test_a_utf8_bom_table_reads_like_plain_utf8() -> None:
-    plain = common.price_table_from_upload(clinic_csv(), "clinic.csv")
-    assert common.price_table_from_upload(b"\xef\xbb\xbf" + clinic_csv(), "clinic.csv") == plain
+    plain = uploads.price_table_from_upload(clinic_csv(), "clinic.csv")
+    assert uploads.price_table_from_upload(b"\xef\xbb\xbf" + clinic_csv(), "clinic.csv") == plain
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,10 +273,10 @@ def test_a_valid_next_line_of_care_is_used_and_can_be_reset(at: AppTest) -> None
 
 def test_reviewer_csv_has_every_change_and_the_hash(presets) -> None:
     ppo = presets["commercial-ppo"]
-    plan = dataclasses.replace(ppo.insurance, deductible=Param(2500.0, source=common.ENTERED))
+    plan = dataclasses.replace(ppo.insurance, deductible=Param(2500.0, source=ENTERED))
     changed = dataclasses.replace(ppo, insurance=plan, label="=HYPERLINK()")
-    review = common.run_review(ppo, changed)
-    text = common.review_csv(review, "abc1234567").decode()
+    review = engine.run_review(ppo, changed)
+    text = presentation.review_csv(review, "abc1234567").decode()
     assert text.startswith("# input hash: abc1234567\n")
     assert "insurance/deductible" in text and "All changes together" in text and "patient:dry_needling" in text
 
@@ -290,7 +291,10 @@ def test_a_saved_scenario_loads_back_exactly(at: AppTest) -> None:
     key = editor(at, "assumptions_pathway_dry_needling")
     edit(at, key, edited={row_of(at, key, "id", "pathway/dry_needling/visit/1/count"): {"value": 4.0}})
     at.switch_page("app_pages/my_costs.py").run()
-    saved = common.compose(at.session_state, load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
+    saved = compose(
+        {key: at.session_state[key] for key in STATE_KEYS},
+        load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"),
+    )
     costs, shown_hash = you_pay(at), hash_caption(at)
 
     fresh = new_app()
@@ -334,12 +338,12 @@ def test_a_scenario_of_its_own_is_used_as_the_start_until_a_preset_is_chosen(at:
 
 def test_setting_a_number_back_restores_its_source() -> None:
     shipped = Param(5.0, "gamma", 3.0, 8.0, "a study", "A")
-    entered = Param(3.0, "gamma", 3.0, 8.0, common.ENTERED)
+    entered = Param(3.0, "gamma", 3.0, 8.0, ENTERED)
     rows = [{"id": "n", "value": 5.0, "low": 3.0, "high": 8.0, "dist": "gamma"}]
-    assert common.edited_params(rows, {"n": entered}, {"n": shipped}) == {"n": shipped}
-    assert common.edited_params(rows, {"n": shipped}, {"n": shipped}) == {}
+    assert edited_params(rows, {"n": entered}, {"n": shipped}) == {"n": shipped}
+    assert edited_params(rows, {"n": shipped}, {"n": shipped}) == {}
     fixed = [{"id": "n", "value": 4.0, "low": 3.0, "high": 8.0, "dist": "fixed"}]  # fixed: the range goes
-    assert common.edited_params(fixed, {"n": shipped}, {}) == {"n": Param(4.0, source=common.ENTERED)}
+    assert edited_params(fixed, {"n": shipped}, {}) == {"n": Param(4.0, source=ENTERED)}
 
 
 @pytest.mark.parametrize(
@@ -349,34 +353,34 @@ def test_setting_a_number_back_restores_its_source() -> None:
         ("s.json", b"\x00\x01binary", "binary data"),
         ("s.json", b'{"prices": "us-2025", "prices": "us-2025"}', "each field once"),
         ("s.txt", b"{}", "a .json scenario file"),
-        ("s.json", b" " * (common.MAX_UPLOAD_BYTES + 1), "at most 5 MB"),
+        ("s.json", b" " * (uploads.MAX_UPLOAD_BYTES + 1), "at most 5 MB"),
     ],
     ids=["server-path", "binary", "duplicate-key", "extension", "too-big"],
 )
 def test_scenario_upload_rejects_bad_files(name: str, data: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        common.scenario_from_upload(data, name)
+        uploads.scenario_from_upload(data, name)
 
 
 def test_a_scenario_that_is_no_preset_plus_edits_becomes_the_starting_point(presets) -> None:
     ppo = presets["commercial-ppo"]
     odd = dataclasses.replace(ppo, label="Acme Corp plan", price_spread=0.1, name="acme")
-    state = common.state_for(odd, presets, "commercial-ppo")
+    state = state_for(odd, presets, "commercial-ppo")
     assert state["loaded"] is odd
-    assert common.compose(state, ppo) == odd
+    assert compose(state, ppo) == odd
 
 
 @pytest.mark.parametrize("name", ["commercial-ppo", "high-deductible", "medicare", "self-pay"])
 def test_an_edited_preset_decomposes_into_preset_and_edits(presets, name: str) -> None:
     preset = presets[name]
-    table = common.price_table_from_upload(clinic_csv(column="commercial", value="55.5"), "clinic.csv")
-    inputs = {**common.inputs_from_scenario(preset), "miles_per_visit": 33.0}
-    edited = common.apply_inputs(
+    table = uploads.price_table_from_upload(clinic_csv(column="commercial", value="55.5"), "clinic.csv")
+    inputs = {**inputs_from_scenario(preset), "miles_per_visit": 33.0}
+    edited = apply_inputs(
         dataclasses.replace(preset, prices=table), inputs, options=["surgery", "medication"], price_overrides={}
     )
-    state = common.state_for(edited, presets, "commercial-ppo")
+    state = state_for(edited, presets, "commercial-ppo")
     assert state["preset"] == name and state["loaded"] is None and state["price_table"] == table
-    assert common.compose(state, preset) == edited
+    assert compose(state, preset) == edited
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,7 +451,10 @@ def test_changes_too_large_for_a_link_drop_it_and_say_so(at: AppTest) -> None:
 )
 def test_every_page_shows_the_input_hash(at: AppTest, page: str) -> None:
     at.switch_page(page).run()
-    scenario = common.compose(at.session_state, load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
+    scenario = compose(
+        {key: at.session_state[key] for key in STATE_KEYS},
+        load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"),
+    )
     assert hash_caption(at).startswith(f"Input hash {input_hash(scenario)}")
 
 
@@ -477,7 +484,7 @@ def test_an_embedded_share_link_shows_the_shared_numbers(at: AppTest) -> None:
 
 def test_the_handout_is_prepared_once_for_these_inputs(at: AppTest, monkeypatch) -> None:
     monkeypatch.setattr(report, "figure_png", lambda figure: None)  # no Chromium start in this test
-    assert not at.get("download_button") or all("handout" not in b.label for b in at.get("download_button"))
+    assert not at.get("download_button") or all("handout" not in b.proto.label for b in at.get("download_button"))
     at.button(key="my_costs_handout_prepare").click().run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the handout (HTML)" in labels and "Download the handout (PDF)" in labels
@@ -490,8 +497,8 @@ def test_the_handout_is_prepared_once_for_these_inputs(at: AppTest, monkeypatch)
 
 
 def test_the_handout_has_every_option_the_hash_and_a_pdf(presets) -> None:
-    comparison = common.run_compare(presets["commercial-ppo"])
-    built = common.build_handout(comparison, "0123456789", "Riverside <PT>")
+    comparison = engine.run_compare(presets["commercial-ppo"])
+    built = handout.build_handout(comparison, "0123456789", "Riverside <PT>")
     html = built["html"].decode()
     assert "0123456789" in html and "Riverside &lt;PT&gt;" in html
     assert all(o.label in html for o in comparison)
@@ -504,15 +511,17 @@ def test_the_handout_has_every_option_the_hash_and_a_pdf(presets) -> None:
 
 def test_price_table_changes_lists_changed_added_and_removed_rows(presets) -> None:
     shipped = presets["commercial-ppo"].prices
-    edited = common.price_table_from_upload(clinic_csv(), "clinic.csv")
+    edited = uploads.price_table_from_upload(clinic_csv(), "clinic.csv")
     rows = list(csv.reader(io.StringIO(price_table_to_csv(edited))))
     rows = [r for r in rows if not r[0].startswith("#") and r[0] != "97161"]
     rows.append(["NEW-1", "New item", "other", "each", "1", "2", "3", "clinic", "2026", "", ""])
     out = io.StringIO()
     csv.writer(out).writerows(rows)
-    table = common.price_table_from_upload(out.getvalue().encode(), "clinic.csv")
-    changes = common.price_table_changes(shipped, table).set_index("code")
-    assert changes.loc["20561", "change"] == "changed" and "$40.00 → $95.00" in changes.loc["20561", "what changed"]
+    table = uploads.price_table_from_upload(out.getvalue().encode(), "clinic.csv")
+    changes = presentation.price_table_changes(shipped, table).set_index("code")
+    assert changes.loc["20561", "change"] == "changed" and "$40.00 → $95.00" in str(
+        changes.loc["20561", "what changed"]
+    )
     assert changes.loc["NEW-1", "change"] == "added"
     assert changes.loc["97161", "change"] == "removed"
     assert len(changes) == 3

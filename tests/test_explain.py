@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calculator import explain
+from calculator import content, explain
 from calculator.costing import compare
 from calculator.io import DATA_DIR, load_scenario
 from calculator.models import Param
@@ -119,13 +119,14 @@ class TestChecklist:
         assert explain.checklist_warning([]) is None
         assert explain.checklist_warning(["not-a-key"]) is None
 
-    @pytest.mark.parametrize("item", explain.DRY_NEEDLING_CHECKLIST, ids=lambda i: i.key)
+    @pytest.mark.parametrize("item", content.checklist().items, ids=lambda i: i.key)
     def test_every_item_warns_and_sends_to_a_clinician(self, item):
         text = explain.checklist_warning([item.key])
+        assert text is not None
         assert "talk to a clinician" in text
         assert item.question in text
         assert "not a diagnosis" in text
 
     def test_covers_the_contraindications_of_clinical_md_section_9(self):
-        keys = {i.key for i in explain.DRY_NEEDLING_CHECKLIST}
+        keys = {i.key for i in content.checklist().items}
         assert {"bleeding", "device", "seizures", "pregnancy", "phobia", "infection", "lymphoedema", "immune"} <= keys
