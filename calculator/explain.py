@@ -577,12 +577,17 @@ def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str 
             )
         elif not ties:
             share = psa.p_cheapest["patient"].get(best.id, 0.0)
-            out.append(
-                _(
+            if share < 1 and round(share * 100) == 100:  # never round "nearly always" up to "always"
+                sentence = _(
+                    "Allowing for uncertainty in the numbers, {option} came out cheapest for you in more than 99 of "
+                    "100 simulations."
+                )
+            else:
+                sentence = _(
                     "Allowing for uncertainty in the numbers, {option} came out cheapest for you in {count} of 100 "
                     "simulations."
-                ).format(option=_plain(best.label), count=round(share * 100))
-            )
+                )
+            out.append(sentence.format(option=_plain(best.label), count=round(share * 100)))
             if share < 0.5:
                 out.append(_("So which option is cheapest for you is uncertain."))
     overall = min(options, key=lambda o: o.expected.patient_total)

@@ -215,6 +215,12 @@ def _short(text: str, limit: int = _SHORT_CITATION) -> str:
     return cut + "…"
 
 
+def _without_notes(text: str) -> str:
+    """A source without references to the project's research notes (files it does not ship)."""
+    text = re.sub(r"\s*\([^()]*\.md\b[^()]*\)", "", text)
+    return re.split(r"[;,]?\s*\S*\.md\b", text, maxsplit=1)[0].strip()
+
+
 def _short_citation(text: str) -> str:
     """ "Gattie E, Cleland JA, Snodgrass S. Title. JOSPT 2017;47(3):133-149" → "Gattie E et al. JOSPT 2017;…".
 
@@ -223,7 +229,15 @@ def _short_citation(text: str) -> str:
     """
     text = " ".join(text.split())
     parts = text.split(". ")
-    if len(parts) >= 3 and any(ch.isdigit() for ch in parts[-1]):
+    journal = parts[-1]
+    looks_like_paper = (
+        len(parts) >= 3
+        and journal[:1].isalpha()
+        and re.search(r"\b(19|20)\d\d\b", journal) is not None
+        and re.match(r"^[A-Z][\w'’-]+ [A-Z]{1,3}\b", parts[0]) is not None
+        and not any("et al" in part for part in parts[1:])  # two papers in one note: keep it whole
+    )
+    if looks_like_paper:
         authors = parts[0]
         first = authors.split(",")[0].removesuffix(" et al")
         many = "," in authors or authors.endswith("et al")
@@ -271,7 +285,7 @@ def handout_sources(scenario: Scenario, sources: Mapping[str, Any] | None = None
                         continue
                     row = scenario.prices.row(item.code)
                     if row.source:
-                        key = _short(row.source, 70) + (f" ({row.as_of})" if row.as_of else "")
+                        key = _short(_without_notes(row.source), 70) + (f" ({row.as_of})" if row.as_of else "")
                         codes = price_sources.setdefault(key, [])
                         if row.code not in codes:
                             codes.append(row.code)
