@@ -36,6 +36,7 @@ __all__ = [
     "chart_svg",
     "disclaimer",
     "figure_png",
+    "handout_files",
     "handout_html",
     "handout_pdf",
     "handout_sources",
@@ -371,6 +372,10 @@ def handout_summary(
         return format_money(amount, currency, lang)
 
     caution = explain.checklist_note(checklist, lang)
+    equal_to: dict[str, list[str]] = {}
+    for a, b in explain.assumed_equal(scenario):
+        equal_to.setdefault(a, []).append(_(scenario.pathways.get(b).label))
+        equal_to.setdefault(b, []).append(_(scenario.pathways.get(a).label))
     options = []
     chart = []
     for result in comparison:
@@ -394,7 +399,15 @@ def handout_summary(
                 needs_more_evidence=explain.evidence_word(tag, lang),
                 includes=_visits_text(result, scenario, lang),
                 if_not_better=if_not,
-                outcome=explain.outcome_sentence_for(scenario, result.id, lang),
+                outcome=explain.outcome_sentence_for(scenario, result.id, lang)
+                + (
+                    " "
+                    + _("Its chance of getting better is assumed equal to that of {options}.").format(
+                        options=", ".join(equal_to[result.id])
+                    )
+                    if result.id in equal_to
+                    else ""
+                ),
                 spread=explain.cost_spread_sentence(result, psa, lang) if psa is not None else None,
                 caution=caution if _is_dry_needling(scenario, result.id) else None,
             )
@@ -644,6 +657,37 @@ def handout_html(
     )
 
 
+def handout_files(
+    comparison: Comparison,
+    *,
+    input_hash: str,
+    clinic_name: str = "",
+    lang: str = "en",
+    psa: PsaResult | None = None,
+    checklist: Sequence[str] = (),
+    sources: Mapping[str, Any] | None = None,
+    generated_on: date | None = None,
+) -> dict[str, bytes]:
+    """Both downloads at once, for the app: ``{"html": ..., "pdf": ...}`` (UTF-8 HTML, PDF bytes).
+
+    The same call the ``report`` command makes, so the app and a clinic's batch print the same
+    handout. Nothing is fetched and no browser is started.
+    """
+    options: dict[str, Any] = {
+        "input_hash": input_hash,
+        "clinic_name": clinic_name,
+        "lang": lang,
+        "psa": psa,
+        "checklist": checklist,
+        "sources": sources,
+        "generated_on": generated_on,
+    }
+    return {
+        "html": handout_html(comparison, **options).encode("utf-8"),
+        "pdf": handout_pdf(comparison, **options),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # PDF
 
@@ -700,7 +744,7 @@ def handout_pdf(
     pdf.set_margins(14, 12, 14)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_title(s.title)
-    pdf.set_creator("Low back pain treatment cost comparison")
+    pdf.set_creator(_("Low back pain treatment cost comparison"))
     pdf.add_page()
     unicode_font = (_FONT_DIR / "DejaVuSans.ttf").is_file() and (_FONT_DIR / "DejaVuSans-Bold.ttf").is_file()
     if unicode_font:

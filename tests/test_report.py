@@ -20,7 +20,15 @@ from calculator.costing import compare
 from calculator.i18n import translator
 from calculator.io import DATA_DIR, load_scenario
 from calculator.models import PathwaySet
-from calculator.report import DISCLAIMER, chart_svg, handout_html, handout_pdf, handout_sources, handout_summary
+from calculator.report import (
+    DISCLAIMER,
+    chart_svg,
+    handout_files,
+    handout_html,
+    handout_pdf,
+    handout_sources,
+    handout_summary,
+)
 from calculator.serialize import input_hash
 from calculator.uncertainty import run_psa
 
@@ -203,6 +211,7 @@ def test_equal_costs_and_assumed_equal_chances_are_said():
     assert summary.assumed_equal and "assumed equal (57%)" in summary.assumed_equal[0]
     page = handout_html(compare(scenario), input_hash="x")
     assert "Assumed equal" in page and "assumed equal (57%)" in page
+    assert "assumed equal to that of Physical therapy at another clinic" in summary.options[0].outcome
 
 
 def test_a_difference_inside_the_simulation_noise_is_too_close_to_call():
@@ -262,6 +271,13 @@ def test_sources_print_by_bibliography_id_when_given(medicare):
     assert len(plain) == len(set(plain))
     assert not any(".md" in line for line in plain)  # notes on files the project does not ship stay out
     assert any(line.startswith("Gattie E et al. JOSPT 2017") for line in plain)
+
+
+def test_the_app_gets_both_files_from_one_call(medicare):
+    comparison, digest = medicare
+    files = handout_files(comparison, input_hash=digest, generated_on=datetime.date(2026, 1, 2))
+    assert files["pdf"].startswith(b"%PDF")
+    assert files["html"] == handout_html(comparison, input_hash=digest, generated_on=datetime.date(2026, 1, 2)).encode()
 
 
 def test_the_language_reaches_the_page(medicare):
