@@ -146,7 +146,7 @@ def _plan_lines(scenario: Scenario, lang: str) -> tuple[str, list[str], list[str
     plan = scenario.insurance
     if plan is None:
         name = _("Self-pay")
-        lines.append(_("Self-pay: you pay the clinic's cash price for everything."))
+        lines.append(_("You pay the clinic's cash price for everything."))
     else:
         name = _("Your plan")
         terms = [

@@ -355,3 +355,24 @@ def test_report_command_as_a_process(tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) is not installed")
+def test_eight_options_and_a_long_checklist_still_fit_on_page_one(tmp_path):
+    scenario = load_scenario(DATA_DIR / "scenarios" / "self-pay.json")
+    pt = scenario.pathways.get("physical_therapy")
+    extra = [
+        dataclasses.replace(pt, id=f"pt{i}", label=f"Physical therapy variant number {i} (a long label, exercise)")
+        for i in range(3)
+    ]
+    scenario = dataclasses.replace(
+        scenario,
+        pathways=PathwaySet((*scenario.pathways.pathways, *extra)),
+        compare=(*scenario.compare, "fusion", *(p.id for p in extra)),
+    )
+    comparison = compare(scenario)
+    text = page_one(handout_pdf(comparison, input_hash="x", checklist=["device", "pregnancy", "bleeding"]), tmp_path)
+    assert "The bottom line" in text
+    for option in comparison:
+        assert flat(option.label) in text
+    assert "Self-pay: You pay the clinic's cash price for everything." in text
