@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_FILE_WATCHER_TYPE := none
 
-.PHONY: run test test-fast bench lint format clean
+.PHONY: run test test-fast bench lint format clean i18n
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,8 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV)
+
+# Translations: `make i18n` refreshes locales/ from the code and data/ (then translate the new
+# entries in locales/es/LC_MESSAGES/messages.po); `make test` checks that nothing is missing.
+i18n: $(STAMP)
+	$(BIN)/python tools/i18n.py update

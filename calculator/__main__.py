@@ -7,6 +7,8 @@
                                           --years Y --growth G]
     python -m calculator parameters SCENARIO [--format csv|json]
     python -m calculator validate FILE [FILE ...]
+    python -m calculator report SCENARIO --format html|pdf --out FILE [--lang es] [--draws N] [--seed S]
+                         [--checklist KEY,KEY] [--clinic NAME]
 
 Invalid input exits 2 with one line on stderr and no traceback.
 """
@@ -127,7 +129,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check price tables, pathway files and scenarios")
     check.add_argument("files", type=Path, nargs="+")
+
+    _add_report_handout(commands)
     return parser
+
+
+def _add_report_handout(commands: Any) -> None:
+    """The `report` subcommand's handout formats (HTML, PDF): the same handout the app downloads."""
+    from .content import checklist
+    from .i18n import LANGUAGES
+
+    report = commands.add_parser("report", help="the patient handout (HTML or PDF), the same as the app's")
+    report.add_argument("scenario", type=Path, help="scenario file (.json or .toml)")
+    report.add_argument("--format", choices=("html", "pdf"), required=True)
+    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument("--lang", choices=tuple(LANGUAGES), default="en")
+    report.add_argument(
+        "--draws", type=_draws, default=None, help="probabilistic draws (default: the scenario's psa.draws; 0 = none)"
+    )
+    report.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    keys = ",".join(item.key for item in checklist().items)
+    report.add_argument(
+        "--checklist", type=_checklist_arg, default=(), help=f"ticked dry-needling checklist items, from: {keys}"
+    )
+    report.add_argument("--clinic", default="", help="clinic name printed under the title")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sensitivity": _sensitivity,
             "budget": _budget,
             "parameters": _parameters,
+            "report": _report_handout,
         }[args.command]
         return command(args)
     except CostModelError as exc:
@@ -228,6 +254,44 @@ def _parameters(args: argparse.Namespace) -> int:
         print(to_csv(fields, rows), end="")
     else:
         print(json.dumps([dict(zip(fields, r, strict=True)) for r in rows], indent=2, allow_nan=False))
+    return 0
+
+
+def _checklist_arg(text: str) -> tuple[str, ...]:
+    from .content import checklist
+
+    known = {item.key: item.question for item in checklist().items}
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    for key in keys:
+        if key not in known:
+            raise argparse.ArgumentTypeError(f"expected checklist keys from {', '.join(known)}, found {key!r}")
+    return tuple(known[k] for k in keys)
+
+
+def _report_handout(args: argparse.Namespace) -> int:
+    from .report import handout_html, handout_pdf
+    from .serialize import input_hash
+
+    out: Path = args.out
+    if out.is_dir() or not out.parent.is_dir():
+        raise InputError("command line", "--out", "a file in an existing folder", str(out))
+    scenario = load_scenario(args.scenario)
+    draws = scenario.psa.draws if args.draws is None else args.draws
+    seed = scenario.psa.seed if args.seed is None else args.seed
+    result = compare(scenario)
+    psa = run_psa(scenario, draws=draws, seed=seed) if draws > 0 else None
+    common = {
+        "input_hash": input_hash(scenario),
+        "clinic_name": args.clinic,
+        "lang": args.lang,
+        "psa": psa,
+        "checklist": args.checklist,
+    }
+    if args.format == "html":
+        out.write_text(handout_html(result, **common), encoding="utf-8")
+    else:
+        out.write_bytes(handout_pdf(result, **common))
+    print(f"wrote {out}")
     return 0
 
 

@@ -14,13 +14,28 @@ from . import content
 from .content import Checklist
 from .costing import Comparison, OptionResult
 from .formatting import format_money, format_percent
-from .models import Scenario
+from .i18n import format_money as money_for
+from .i18n import format_number, format_share, translator
+from .models import Param, Scenario
+from .uncertainty import PsaResult
 
 __all__ = [
+    "EVIDENCE_ORDER",
     "NOT_BETTER",
+    "assumed_equal",
+    "assumed_equal_sentences",
+    "bottom_line",
+    "checklist_note",
     "checklist_warning",
     "cheapest",
+    "clinician_questions",
+    "cost_labels",
+    "cost_spread_sentence",
+    "evidence_word",
     "includes",
+    "outcome_evidence",
+    "outcome_sentence_for",
+    "weakest_evidence",
     "outcome_counts",
     "outcome_sentence",
     "round_to_total",
@@ -288,3 +303,311 @@ def checklist_warning(ticked: Iterable[str], checklist: Checklist | None = None)
     if not chosen:
         return None
     return checklist.warning.replace("{ticked}", "; ".join(f"“{item.question}”" for item in chosen))
+
+
+# --------------------------------------------------------------------------------------------
+# Words shared by the app and the handout (every string through the language's translator)
+#
+# Each function takes ``lang`` and builds ``_`` locally from :func:`calculator.i18n.translator`:
+# many people share one process, so nothing installs a process-wide translation.
+
+
+def cost_labels(lang: str = "en") -> dict[str, str]:
+    """The labels of the per-option figures, the same on the My costs page and the handout.
+
+    ``total`` is :attr:`Costs.patient_total` (out of pocket plus time, travel and lost work),
+    never :attr:`Costs.indirect` alone: the two differ by the out-of-pocket cost, and showing one
+    where the other was meant made the handout and the app disagree.
+
+    >>> cost_labels()["total"]
+    'Total cost to you, with your time & travel'
+    """
+    _ = translator(lang).gettext
+    return {
+        "patient": _("You pay, on average"),
+        "total": _("Total cost to you, with your time & travel"),
+        "needs_more": _("Chance of needing more care"),
+        "includes": _("What it includes"),
+        "option": _("Option"),
+    }
+
+
+#: Evidence tags ordered from strongest to weakest; the weakest one labels a figure.
+EVIDENCE_ORDER = ("V", "D", "S", "U", "M", "A")
+
+
+def weakest_evidence(params: Iterable[Param]) -> str:
+    """The weakest evidence tag among ``params`` ("" when none carries a tag).
+
+    >>> from calculator.models import Param
+    >>> weakest_evidence([Param(0.5, evidence="V"), Param(0.3, evidence="A"), Param(1.0)])
+    'A'
+    """
+    tags = [p.evidence.upper() for p in params if p.evidence.upper() in EVIDENCE_ORDER]
+    return max(tags, key=EVIDENCE_ORDER.index) if tags else ""
+
+
+def evidence_word(tag: str, lang: str = "en") -> str:
+    """A patient's word for an evidence tag: U and M are "unverified", A is "assumed".
+
+    >>> evidence_word("A"), evidence_word("V")
+    ('assumed', 'from a cited study')
+    """
+    _ = translator(lang).gettext
+    words = {
+        "V": _("from a cited study"),
+        "D": _("worked out from cited figures"),
+        "S": _("from a secondary source"),
+        "U": _("unverified"),
+        "M": _("unverified"),
+        "A": _("assumed"),
+    }
+    return words.get(tag.upper(), _("no evidence tag"))
+
+
+def outcome_evidence(scenario: Scenario, option_id: str) -> str:
+    """The evidence tag of an option's outcome figures (response and going on to more care).
+
+    The weakest tag of the response and escalation probabilities along the escalation chain,
+    since the "chance of needing more care" and the "out of 100" are built from all of them.
+    """
+    params: list[Param] = []
+    chain = scenario.pathways.chain(option_id)
+    for k, pathway in enumerate(chain):
+        params.append(pathway.response_probability)
+        if k < len(chain) - 1:
+            params.append(pathway.escalation_probability)
+    return weakest_evidence(params)
+
+
+def assumed_equal(scenario: Scenario) -> list[tuple[str, str]]:
+    """Pairs of compared options whose chance of getting better is equal by assumption.
+
+    Equal base-case response probabilities where at least one of the two is unverified or an
+    assumption (U, M or A): the model cannot tell the options apart on outcome, and the page must
+    say so rather than let a cost difference suggest one works better.
+    """
+    pairs = []
+    options = list(scenario.compare)
+    for i, a in enumerate(options):
+        pa = scenario.pathways.get(a).response_probability
+        for b in options[i + 1 :]:
+            pb = scenario.pathways.get(b).response_probability
+            if math.isclose(pa.value, pb.value, abs_tol=1e-9) and (pa.unverified or pb.unverified):
+                pairs.append((a, b))
+    return pairs
+
+
+def assumed_equal_sentences(scenario: Scenario, lang: str = "en") -> list[str]:
+    """One sentence per pair of options whose chance of getting better is assumed equal."""
+    _ = translator(lang).gettext
+    out = []
+    for a, b in assumed_equal(scenario):
+        out.append(
+            _(
+                "{first} and {second}: the chance of getting better is assumed equal ({share}); no study "
+                "compares them directly."
+            ).format(
+                first=scenario.pathways.get(a).label,
+                second=scenario.pathways.get(b).label,
+                share=format_share(scenario.pathways.get(a).response_probability.value, lang),
+            )
+        )
+    return out
+
+
+def outcome_sentence_for(scenario: Scenario, option_id: str, lang: str = "en", people: int = 100) -> str:
+    """'Out of 100 people like you who start with ...' with the figure's evidence in brackets.
+
+    The same denominator for every option; the label says when the figure is an assumption.
+    """
+    _ = translator(lang).gettext
+    outcomes = outcome_counts(scenario, option_id, people)
+    parts = []
+    for k, o in enumerate(outcomes):
+        if o.pathway is None:
+            parts.append(_("{count} are not better after the treatments they took").format(count=o.count))
+        elif k == 0:
+            parts.append(_("{count} get better with it").format(count=o.count))
+        elif o.count > 0:
+            onward = _plain(scenario.pathways.get(o.pathway).label)
+            parts.append(_("{count} get better after going on to {option}").format(count=o.count, option=onward))
+    body = (
+        (_("{items} and {last}").format(items=", ".join(parts[:-1]), last=parts[-1]))
+        if len(parts) > 1
+        else "".join(parts)
+    )
+    tag = outcome_evidence(scenario, option_id)
+    return _("Out of {people} people like you who start with {option}, {body} ({evidence}).").format(
+        people=people,
+        option=_plain(scenario.pathways.get(option_id).label),
+        body=body,
+        evidence=_("figure {word}").format(word=evidence_word(tag, lang)),
+    )
+
+
+def cost_spread_sentence(option: OptionResult, psa: PsaResult, lang: str = "en") -> str | None:
+    """'Most people like you (9 in 10) would pay between $X and $Y' from the PSA's out-of-pocket mix.
+
+    The 5th and 95th percentiles of what one patient pays, mixing the uncertainty of the numbers
+    (draws) with the spread between patients (who needs more care and who does not). None when
+    the PSA did not cost this option.
+    """
+    _ = translator(lang).gettext
+    entry = psa.out_of_pocket.get(option.id)
+    if not entry:
+        return None
+    low, high = entry["percentiles"]["p5"], entry["percentiles"]["p95"]
+    currency = psa.currency
+    if round(low) == round(high):
+        return _("Almost everyone like you would pay about {amount}.").format(amount=money_for(low, currency, lang))
+    return _("Most people like you (9 in 10) would pay between {low} and {high}.").format(
+        low=money_for(low, currency, lang), high=money_for(high, currency, lang)
+    )
+
+
+#: Below this paired-difference z score the simulation cannot tell two options apart.
+NOISE_Z = 2.0
+
+
+def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str = "en") -> list[str]:
+    """The bottom line for a patient: which option likely costs them least, and by how much.
+
+    Costs are the expected out-of-pocket costs of :func:`calculator.costing.compare` (what the
+    cards and the handout show). Options within a dollar of each other are "about the same"
+    under the assumptions; with a PSA, two options whose paired difference over the draws is
+    within ``NOISE_Z`` Monte Carlo standard errors are "too close to call", and otherwise the share
+    of draws in which the cheapest is cheapest is said in words. It ends by saying cost is only
+    one part of the choice: the page compares, it does not recommend a treatment.
+
+    >>> from calculator.io import load_scenario, DATA_DIR
+    >>> from calculator.costing import compare
+    >>> line = bottom_line(compare(load_scenario(DATA_DIR / "scenarios" / "self-pay.json")))[0]
+    >>> line.startswith("Paying for care yourself, medication (NSAID, short muscle relaxant) is likely")
+    True
+    >>> "about $465 on average, about $380 less than physical therapy (exercise)" in line
+    True
+    """
+    _ = translator(lang).gettext
+    options = sorted(comparison, key=lambda o: o.expected.patient)
+    if not options:
+        return []
+    currency = comparison.scenario.currency
+    money = lambda amount: money_for(amount, currency, lang)  # noqa: E731
+    self_pay = comparison.scenario.insurance is None
+    best = options[0]
+    out = []
+    if len(options) == 1:
+        out.append(
+            (
+                _("Paying for care yourself, {option} is likely to cost you about {amount}.")
+                if self_pay
+                else _("With your plan, {option} is likely to cost you about {amount}.")
+            ).format(option=_plain(best.label), amount=money(best.expected.patient))
+        )
+        return out
+    ties = [o for o in options[1:] if round(o.expected.patient) == round(best.expected.patient)]
+    if ties:
+        names = ", ".join(_plain(o.label) for o in [best, *ties[:-1]])
+        template = (
+            _("Paying for care yourself, {options} and {last} are likely to cost you the same: about {amount} each.")
+            if self_pay
+            else _("With your plan, {options} and {last} are likely to cost you the same: about {amount} each.")
+        )
+        out.append(template.format(options=names, last=_plain(ties[-1].label), amount=money(best.expected.patient)))
+        out.append(_("They are equal under these assumptions, so cost alone does not separate them."))
+        runner = ties[0]
+    else:
+        runner = options[1]
+        template = (
+            _(
+                "Paying for care yourself, {option} is likely to cost you the least: about {amount} on average, "
+                "about {difference} less than {runner}, the next cheapest."
+            )
+            if self_pay
+            else _(
+                "With your plan, {option} is likely to cost you the least: about {amount} on average, "
+                "about {difference} less than {runner}, the next cheapest."
+            )
+        )
+        out.append(
+            template.format(
+                option=_plain(best.label),
+                amount=money(best.expected.patient),
+                difference=money(runner.expected.patient - best.expected.patient),
+                runner=_plain(runner.label),
+            )
+        )
+    if psa is not None and best.id in psa.options and runner.id in psa.options:
+        samples = psa.samples["patient"]
+        diff = samples[:, psa.options.index(runner.id)] - samples[:, psa.options.index(best.id)]
+        noise = float(diff.std(ddof=1)) / math.sqrt(len(diff)) if len(diff) > 1 else 0.0
+        if not ties and abs(float(diff.mean())) <= NOISE_Z * noise:
+            out.append(
+                _(
+                    "Allowing for uncertainty in the numbers ({draws} simulations), {option} and {runner} are too "
+                    "close to call: the difference is within the simulation's random noise."
+                ).format(draws=format_number(psa.draws, lang), option=_plain(best.label), runner=_plain(runner.label))
+            )
+        elif not ties:
+            share = psa.p_cheapest["patient"].get(best.id, 0.0)
+            if share < 1 and round(share * 100) == 100:  # never round "nearly always" up to "always"
+                sentence = _(
+                    "Allowing for uncertainty in the numbers, {option} came out cheapest for you in more than 99 of "
+                    "100 simulations."
+                )
+            else:
+                sentence = _(
+                    "Allowing for uncertainty in the numbers, {option} came out cheapest for you in {count} of 100 "
+                    "simulations."
+                )
+            out.append(sentence.format(option=_plain(best.label), count=round(share * 100)))
+            if share < 0.5:
+                out.append(_("So which option is cheapest for you is uncertain."))
+    overall = min(options, key=lambda o: o.expected.patient_total)
+    if overall.id != best.id:
+        out.append(
+            _(
+                "Counting your time, travel and any time off work, {option} costs you least overall (about {amount})."
+            ).format(option=_plain(overall.label), amount=money(overall.expected.patient_total))
+        )
+    out.append(
+        _(
+            "Cost is only one part of the choice: how well a treatment may work for you, its risks and what you "
+            "prefer matter too. Talk them through with your clinician."
+        )
+    )
+    return out
+
+
+def clinician_questions(lang: str = "en") -> list[str]:
+    """A short list of questions to take to the clinician (the same for every option)."""
+    _ = translator(lang).gettext
+    return [
+        _("Which of these options suit my back pain, and why?"),
+        _("What are the chances each one helps me, and what are its risks?"),
+        _("How many visits would I need, and what will my plan pay for each?"),
+        _("What happens if I wait, or if the first treatment does not help?"),
+    ]
+
+
+def checklist_note(ticked: Iterable[str], lang: str = "en") -> str | None:
+    """The checklist's result for the dry-needling entry and the handout; None when nothing is ticked.
+
+    ``ticked`` holds the texts of the ticked items (a checklist key is accepted too and shown as
+    its question). The note never says "you cannot have it": it points to a clinician.
+
+    >>> checklist_note([]) is None
+    True
+    >>> "clinician" in checklist_note(["pregnancy"])
+    True
+    """
+    _ = translator(lang).gettext
+    questions = {item.key: item.question for item in content.checklist().items}
+    texts = [_(questions.get(t, t)) for t in dict.fromkeys(t.strip() for t in ticked) if t]
+    if not texts:
+        return None
+    return _(
+        "Talk to a clinician before choosing dry needling. You ticked: {items}. Only a clinician who knows you "
+        "can say whether it is safe for you; this is not a diagnosis."
+    ).format(items="; ".join(f"“{t}”" for t in texts))

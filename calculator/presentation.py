@@ -15,6 +15,7 @@ import pandas as pd
 from .content import evidence
 from .exports import to_csv
 from .formatting import format_money, format_value
+from .i18n import N_
 from .models import Param, PriceTable, Scenario
 from .review import Review
 from .serialize import price_table_rows
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 #: Shown on every page, in the handout (HTML and PDF) and nowhere else in other words.
-DISCLAIMER = (
+DISCLAIMER = N_(
     "These are estimates, not quotes or medical advice. Real prices depend on your clinic, your plan and "
     "your region; ask your clinic and your plan before you decide. Which treatment suits you is a decision "
     "to make with a clinician."
