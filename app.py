@@ -8,8 +8,9 @@ that scenario with :func:`ui.state.now` and shows what the engine computes.
 
 import streamlit as st
 
-from ui import engine, links, sidebar, state, widgets
+from ui import engine, i18n, links, sidebar, state, widgets
 
+i18n.choose()  # the session's language, before anything is written
 presets = engine.shipped_presets()
 state.init_state(presets)
 links.restore_link_once(presets)
