@@ -13,6 +13,7 @@ the balancer is the public face; the Streamlit processes only ever listen on 127
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import secrets
 import shutil
@@ -38,6 +39,14 @@ HEALTH_PATH = "/_stcore/health"
 UPLOAD_MARGIN_MB = 1
 MAX_RESTARTS = 5
 START_TIMEOUT_S = 90.0
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class ServeError(RuntimeError):
@@ -161,6 +170,7 @@ class Stack:
             stdin=subprocess.DEVNULL,
             # Own process group: Ctrl-C reaches only this script, which stops nginx first, then these.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
 
     def start(self) -> Stack:
@@ -193,7 +203,10 @@ class Stack:
         if check.returncode != 0:
             raise ServeError(f"nginx rejected {conf}: {check.stderr.decode(errors='replace').strip()}")
         self.nginx = subprocess.Popen(
-            [nginx, "-c", str(conf), "-p", str(self.run_dir)], stdin=subprocess.DEVNULL, start_new_session=True
+            [nginx, "-c", str(conf), "-p", str(self.run_dir)],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         wait_healthy(self.url, self.nginx, timeout=15)
         (self.run_dir / "workers.txt").write_text(
@@ -264,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--workers must be between 1 and 64, found {workers}")
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be between 1 and 65535, found {args.port}")
+    # Explicit handlers: a shell that starts this in the background ignores SIGINT by default.
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     stack = Stack(port=args.port, workers=workers, host=args.host, run_dir=args.run_dir)
     stack.log_level = os.environ.get("NGINX_LOG_LEVEL", "crit")
     try:
