@@ -248,6 +248,7 @@ class Session:
     widgets: dict[str, Any] = field(default_factory=dict)  # number inputs of the page, by id
     states: dict[str, float] = field(default_factory=dict)  # values this user set, by widget id
     raised: set[str] = field(default_factory=set)
+    session_id: str = ""
 
     async def rerun(self, ws: Any, page_hash: str) -> tuple[str, float]:
         """Send one rerun and read until it finishes; (page title, seconds)."""
@@ -278,7 +279,9 @@ class Session:
             forward = ForwardMsg()
             forward.ParseFromString(raw)
             kind = forward.WhichOneof("type")
-            if kind == "navigation":
+            if kind == "new_session":
+                self.session_id = forward.new_session.initialize.session_id
+            elif kind == "navigation":
                 self.pages = {p.page_script_hash: p.page_name for p in forward.navigation.app_pages}
                 ran_page = forward.navigation.page_script_hash
             elif kind == "page_not_found":

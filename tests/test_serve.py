@@ -12,6 +12,7 @@ import asyncio
 import secrets
 import shutil
 import sys
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -85,6 +86,13 @@ def test_two_workers_behind_nginx_share_sessions_without_errors() -> None:
         again = asyncio.run(_route_probes_same(stack.url, ports, list(routes)[:4]))
         assert again == {c: routes[c] for c in list(routes)[:4]}
 
+        # An upload reaches the process that holds the session, up to the app's 5 MB limit; sent to
+        # the other process (another routing cookie), Streamlit rejects the unknown session.
+        owner = next(c for c, p in routes.items() if p == min(ports))
+        other = next(c for c, p in routes.items() if p == max(ports))
+        statuses = asyncio.run(_upload_statuses(stack.url, owner, other, size=5 * 1024 * 1024 - 4096))
+        assert statuses == (204, 400) or statuses == (200, 400), statuses
+
         # Two sessions pinned to each process, clicking for 10 s.
         by_port: dict[int, list[str]] = {p: [c for c, port in routes.items() if port == p][:2] for p in ports}
         cookies = [f"{ROUTE_COOKIE}={c}" for pair in by_port.values() for c in pair]
@@ -109,6 +117,50 @@ async def _route_probes_same(url: str, ports: set[int], cookies: list[str]) -> d
         routes[cookie] = await _worker_of(url, cookie, ports)
         await asyncio.sleep(0.2)
     return routes
+
+
+def _put_file(url: str, cookie: str, xsrf: str, size: int) -> int:
+    boundary = secrets.token_hex(8)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.json"\r\n'
+            "Content-Type: application/json\r\n\r\n"
+        ).encode()
+        + b" " * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="PUT",
+        headers={"Cookie": cookie, "X-Xsrftoken": xsrf, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+async def _upload_statuses(url: str, owner: str, other: str, size: int) -> tuple[int, int]:
+    """HTTP status of one upload to a session routed by ``owner``, sent with ``owner``, then with ``other``."""
+    import random
+
+    from websockets.asyncio.client import connect
+
+    with urllib.request.urlopen(url + "/_stcore/health", timeout=10) as response:
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+    xsrf = next(c.split(";", 1)[0].split("=", 1)[1] for c in set_cookies if c.startswith("_streamlit_xsrf="))
+    cookie_of = {c: f"{ROUTE_COOKIE}={c}; _streamlit_xsrf={xsrf}" for c in (owner, other)}
+    ws_url = "ws" + url.removeprefix("http") + "/_stcore/stream"
+    headers = {"Cookie": cookie_of[owner]}
+    async with connect(ws_url, subprotocols=["streamlit"], additional_headers=headers, ping_interval=None) as ws:  # type: ignore[list-item]
+        session = load.Session(url=url, timeout=60, rng=random.Random(1))
+        await session.rerun(ws, "")
+        upload_url = f"{url}/_stcore/upload_file/{session.session_id}/{secrets.token_hex(8)}"
+        same = await asyncio.to_thread(_put_file, upload_url, cookie_of[owner], xsrf, size)
+        elsewhere = await asyncio.to_thread(_put_file, upload_url, cookie_of[other], xsrf, size)
+    return same, elsewhere
 
 
 def test_load_test_refuses_hosts_outside_loopback() -> None:
