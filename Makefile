@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_FILE_WATCHER_TYPE := none
 
-.PHONY: run test test-fast bench lint format clean i18n
+.PHONY: run test test-fast bench lint format clean i18n serve load nginx
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,28 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python bench/run.py
+
+# `make serve PORT=8080 WORKERS=2`: app processes (default one per core) behind nginx; see README "Serving".
+PORT ?= 8080
+WORKERS ?= 0
+serve: $(STAMP) nginx
+	$(BIN)/python deploy/serve.py --port $(PORT) --workers $(WORKERS)
+
+# `make load URL=http://127.0.0.1:8080` against a running server; without URL it starts `make serve`'s
+# stack on a free port (START=plain: one `streamlit run app.py`) and stops it afterwards. Loopback only.
+SESSIONS ?= 40
+THINK ?= 2
+DURATION ?= 60
+START ?= serve
+load: $(STAMP) $(if $(URL),,nginx)
+	$(BIN)/python bench/load.py $(if $(URL),--url $(URL),--start $(START) --workers $(WORKERS)) \
+		--sessions $(SESSIONS) --think $(THINK) --duration $(DURATION)
+
+# Debian's nginx, installed when missing (needs root, like the CI's chromium).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		echo "nginx is missing: installing Debian's nginx"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
 
 format: $(STAMP)
 	$(BIN)/ruff format .
