@@ -1,0 +1,116 @@
+"""Turn pydantic's list of validation errors into the sentences of SPEC §3.
+
+Every problem becomes one :class:`~calculator.errors.InputError` sentence naming the file, the
+field path in the project's style (``insurance.coinsurance``, ``pathways.needling.visits[1].count``,
+``prices.rows[0], column 'commercial'``), what was expected in domain words ("a probability from 0
+to 1", "a whole number") and what was found. All the problems of a file are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError
+
+__all__ = ["field_path", "input_error"]
+
+_LISTS = {
+    "visits": "a list of visits",
+    "items": "a list of billed items",
+    "adverse_events": "a list of adverse events",
+    "uncovered_codes": "a list of codes",
+    "sources": "a list of citation texts",
+    "rows": "a non-empty list of price rows",
+    "compare": "a non-empty list of pathway names",
+}
+_EXPECTED = {
+    "model_type": "an object with named fields",
+    "model_attributes_type": "an object with named fields",
+    "dict_type": "an object with named fields",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "missing": "a value (the field is required)",
+}
+
+
+def field_path(loc: tuple[int | str, ...], at: str = "") -> str:
+    """``("pathways", "needling", "visits", 1, "count")`` → ``pathways.needling.visits[1].count``.
+
+    Union tags (``~file``) and pydantic's ``[key]`` marker are dropped; a pathway file inside a
+    scenario reads ``pathways.<id>`` as in a pathway file; a price row's field reads as its column.
+    """
+    parts: list[int | str] = []
+    skip_next_pathways = False
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, str) and part.startswith("~"):
+            skip_next_pathways = part == "~file"
+            continue
+        if skip_next_pathways and part == "pathways":
+            skip_next_pathways = False
+            continue
+        parts.append(part)
+    if at:
+        parts.extend(_split(at))
+    text = ""
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            text += f"[{part}]"
+            if i >= 1 and parts[i - 1] == "rows" and i + 1 < len(parts):
+                return text_with_column(text, parts[i + 1 :])
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def text_with_column(prefix: str, rest: list[int | str]) -> str:
+    """``prices.rows[0]`` + ``["prices", "commercial"]`` → ``prices.rows[0], column 'commercial'``."""
+    field = str(rest[0])
+    if field in ("prices", "mppr") and len(rest) > 1:
+        column = str(rest[1]) if field == "prices" else f"mppr_{rest[1]}"
+    else:
+        column = field
+    return f"{prefix}, column {column!r}"
+
+
+def _split(at: str) -> list[int | str]:
+    out: list[int | str] = []
+    for piece in at.replace("[", ".[").split("."):
+        if not piece:
+            continue
+        out.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+    return out
+
+
+def _sentence(source: str, error: Any, prefix: str) -> InputError:
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    loc = (*([prefix] if prefix else []), *error["loc"])
+    if kind == "domain":
+        return InputError(
+            source, field_path(loc, context.get("at", "")), context["expected"], found_text=context["found"]
+        )
+    found = None if kind == "missing" else error.get("input")
+    if kind == "list_type":
+        expected = _LISTS.get(str(loc[-1]) if loc else "", "a list")
+    elif kind in ("too_short", "too_long"):
+        expected = error["msg"][0].lower() + error["msg"][1:]
+    else:
+        expected = _EXPECTED.get(kind) or (error["msg"][0].lower() + error["msg"][1:])
+    if not loc:
+        return InputError(source, "top level", expected, found)
+    return InputError(source, field_path(loc), expected, found)
+
+
+def input_error(exc: ValidationError, source: str, prefix: str = "") -> InputError:
+    """Every problem of ``exc`` as one InputError (message: the first; ``.problems``: all).
+
+    ``prefix`` is the path of the validated block inside its file (e.g. ``budget``).
+    """
+    return InputError.from_problems([_sentence(source, error, prefix) for error in exc.errors(include_url=False)])
