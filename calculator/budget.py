@@ -129,7 +129,7 @@ def budget_inputs_from_dict(
     try:
         doc = BudgetDoc.model_validate(dict(raw))
     except ValidationError as exc:
-        raise input_error(exc, source, prefix) from None
+        raise input_error(exc, source, prefix, root=BudgetDoc) from None
     return check_mixes(budget_model(doc), options, source=source, prefix=prefix)
 
 

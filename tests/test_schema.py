@@ -224,3 +224,15 @@ def test_deeply_nested_json_is_refused_before_validation(tmp_path: Path) -> None
     path.write_text('{"label": ' + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "}", encoding="utf-8")
     with pytest.raises(InputError, match="nested at most"):
         load_scenario(path)
+
+
+def test_a_cycle_is_one_problem_and_two_cycles_are_two() -> None:
+    one = broken_scenario("pathways.pathways.medication.on_failure", "needling")
+    assert len(every_problem(one)) == 1
+    two = minimal_scenario()
+    for pathway_id in ("needling", "medication"):
+        two["pathways"]["pathways"][pathway_id]["on_failure"] = pathway_id
+    assert [p.split("found ")[1] for p in every_problem(two)] == [
+        "the cycle needling → needling.",
+        "the cycle medication → medication.",
+    ]

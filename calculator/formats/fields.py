@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 
 from pydantic import (
@@ -19,11 +18,10 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     PlainValidator,
-    ValidationError,
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 
 from ..errors import describe_found
 from ..limits import LIMITS, Bound
@@ -53,40 +51,10 @@ def problem(expected: str, found: object = None, *, found_text: str | None = Non
 
 
 class Document(BaseModel):
-    """Base of every declared object: unknown keys are errors that list the allowed fields."""
+    """Base of every declared object: unknown keys are errors (their message lists the allowed
+    fields: :func:`calculator.formats.problems.allowed_fields`)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _name_the_allowed_fields(cls, data: Any, handler: Callable[[Any], Any]) -> Any:
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            errors = exc.errors()
-            if not any(e["type"] == "extra_forbidden" and len(e["loc"]) == 1 for e in errors):
-                raise
-            allowed = ", ".join(
-                f.alias or name for name, f in cls.model_fields.items() if not name.startswith("schema_")
-            )
-            details: list[Any] = []
-            for error in errors:
-                detail: Any = error
-                if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
-                    key = str(error["loc"][0])
-                    detail = InitErrorDetails(
-                        type=problem(f"one of the fields {allowed}", found_text=f"the unknown field {key!r}"),
-                        loc=error["loc"],
-                        input=error["input"],
-                    )
-                elif error["type"] == "domain":  # a custom type is rebuilt, a built-in one is kept
-                    detail = InitErrorDetails(
-                        type=PydanticCustomError("domain", "expected {expected}, found {found}", error["ctx"]),
-                        loc=error["loc"],
-                        input=error["input"],
-                    )
-                details.append(detail)
-            raise ValidationError.from_exception_data(exc.title, details) from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ to 1", "a whole number") and what was found. All the problems of a file are kept
 
 from __future__ import annotations
 
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError
 
-__all__ = ["field_path", "input_error"]
+__all__ = ["allowed_fields", "field_path", "input_error"]
 
 _LISTS = {
     "visits": "a list of visits",
@@ -88,10 +89,55 @@ def _split(at: str) -> list[int | str]:
     return out
 
 
-def _sentence(source: str, error: Any, prefix: str) -> InputError:
+def _expand(annotation: Any) -> list[Any]:
+    """The concrete types an annotation may hold (through Annotated, unions and Optional)."""
+    if get_origin(annotation) is Annotated:
+        inner, *metadata = get_args(annotation)
+        return _expand(inner) + [
+            t for m in metadata for t in _expand(getattr(m, "json_schema_input_type", None)) if t is not Any
+        ]
+    if get_origin(annotation) in (Union, UnionType):
+        return [t for arg in get_args(annotation) for t in _expand(arg)]
+    return [] if annotation is None else [annotation]
+
+
+def _step(annotation: Any, part: int | str) -> list[Any]:
+    out: list[Any] = []
+    for kind in _expand(annotation):
+        if isinstance(part, str) and part.startswith("~"):
+            out.append(kind)  # a union tag: stay on the union's members
+        elif isinstance(kind, type) and issubclass(kind, BaseModel) and isinstance(part, str):
+            fields = {f.alias or name: f for name, f in kind.model_fields.items()}
+            if part in fields:
+                field = fields[part]
+                out.append(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation)
+        elif get_origin(kind) is dict and isinstance(part, str):
+            out.append(get_args(kind)[1])
+        elif get_origin(kind) is list and isinstance(part, int):
+            out.append(get_args(kind)[0])
+    return out
+
+
+def allowed_fields(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The fields of the declared object at ``loc`` (for an unknown-key message)."""
+    candidates: list[Any] = [root]
+    for part in loc:
+        candidates = [t for c in candidates for t in _step(c, part)]
+    for kind in (t for c in candidates for t in _expand(c)):
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return [f.alias or name for name, f in kind.model_fields.items() if not (f.alias or "").startswith("$")]
+    return []
+
+
+def _sentence(source: str, error: Any, prefix: str, root: type[BaseModel] | None) -> InputError:
     kind = error["type"]
     context = error.get("ctx") or {}
     loc = (*([prefix] if prefix else []), *error["loc"])
+    if kind == "extra_forbidden" and root is not None:
+        allowed = allowed_fields(root, tuple(error["loc"][:-1]))
+        if allowed:
+            found = f"the unknown field {str(error['loc'][-1])!r}"
+            return InputError(source, field_path(loc), f"one of the fields {', '.join(allowed)}", found_text=found)
     if kind == "domain":
         return InputError(
             source, field_path(loc, context.get("at", "")), context["expected"], found_text=context["found"]
@@ -108,9 +154,11 @@ def _sentence(source: str, error: Any, prefix: str) -> InputError:
     return InputError(source, field_path(loc), expected, found)
 
 
-def input_error(exc: ValidationError, source: str, prefix: str = "") -> InputError:
+def input_error(exc: ValidationError, source: str, prefix: str = "", root: type[BaseModel] | None = None) -> InputError:
     """Every problem of ``exc`` as one InputError (message: the first; ``.problems``: all).
 
-    ``prefix`` is the path of the validated block inside its file (e.g. ``budget``).
+    ``prefix`` is the path of the validated block inside its file (e.g. ``budget``); ``root`` the
+    declaration that was validated, so an unknown key's message can list the allowed fields.
     """
-    return InputError.from_problems([_sentence(source, error, prefix) for error in exc.errors(include_url=False)])
+    errors = exc.errors(include_url=False)
+    return InputError.from_problems([_sentence(source, error, prefix, root) for error in errors])

@@ -83,7 +83,7 @@ def _check_metadata(source: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return metadata_model(PriceMetadataDoc.model_validate(raw))
     except ValidationError as exc:
-        raise input_error(exc, source) from None
+        raise input_error(exc, source, root=PriceMetadataDoc) from None
 
 
 def price_table_from_bytes(data: bytes, filename: str, metadata: Mapping[str, Any] | None = None) -> PriceTable:

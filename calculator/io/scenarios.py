@@ -42,7 +42,7 @@ def validate(model: type[_Doc], raw: object, source: str) -> _Doc:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise input_error(exc, source) from None
+        raise input_error(exc, source, root=model) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,11 +80,16 @@ def check_escalation(source: str, prefix: str, pathways: PathwaySet) -> list[Inp
             )
     if problems:
         return problems
+    cycles: set[frozenset[str]] = set()
     for pathway in pathways.pathways:
         seen = [pathway.id]
         current = pathway.on_failure
         while current is not None:
             if current in seen:
+                members = frozenset(seen[seen.index(current) :])
+                if members in cycles:  # one problem per cycle, however many pathways lead into it
+                    break
+                cycles.add(members)
                 cycle = " → ".join([*seen[seen.index(current) :], current])
                 problems.append(
                     InputError(
