@@ -136,8 +136,8 @@ def _sentence(source: str, error: Any, prefix: str, root: type[BaseModel] | None
     if kind == "extra_forbidden" and root is not None:
         allowed = allowed_fields(root, tuple(error["loc"][:-1]))
         if allowed:
-            found = f"the unknown field {str(error['loc'][-1])!r}"
-            return InputError(source, field_path(loc), f"one of the fields {', '.join(allowed)}", found_text=found)
+            unknown = f"the unknown field {str(error['loc'][-1])!r}"
+            return InputError(source, field_path(loc), f"one of the fields {', '.join(allowed)}", found_text=unknown)
     if kind == "domain":
         return InputError(
             source, field_path(loc, context.get("at", "")), context["expected"], found_text=context["found"]
