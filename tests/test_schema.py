@@ -214,7 +214,7 @@ def test_inline_mppr_is_accepted_and_an_unknown_schedule_named() -> None:
     assert scenario_from_dict(document, "scenario.json").prices.price("20561", "commercial") == 46.67
     bad = broken_scenario("prices.rows.1.mppr", {"medicaid": 6.95})
     message = every_problem(bad)[0]
-    assert "prices.rows[1], column 'mppr'" in message and "'medicaid'" in message
+    assert "prices.rows[1], column 'mppr_medicaid'" in message and "'medicaid'" in message
     negative = broken_scenario("prices.rows.1.mppr", {"commercial": -1})
     assert "prices.rows[1], column 'mppr_commercial': expected a non-negative number" in every_problem(negative)[0]
 
@@ -236,3 +236,18 @@ def test_a_cycle_is_one_problem_and_two_cycles_are_two() -> None:
         "the cycle needling → needling.",
         "the cycle medication → medication.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        # A regression the declarations could bring: pydantic's lax mode reads "yes" as true.
+        ("pathways.pathways.needling.visits.0.travel", "yes", "visits[0].travel: expected true or false, found 'yes'"),
+        ("prices", 5, "prices: expected a shipped name, a file path or an inline object, found 5"),
+        ("pathways", "", "pathways: expected a shipped name, a file path or an inline object, found an empty value"),
+        ("prices.rows.0.code", None, "prices.rows[0], column 'code': expected a non-empty text"),
+        ("prices.currency", "usd", "prices.currency: expected a three-letter currency code such as USD"),
+    ],
+)
+def test_declared_rules_keep_the_loaders_words(path: str, value: Any, message: str) -> None:
+    assert message in every_problem(broken_scenario(path, value))[0]

@@ -21,6 +21,7 @@ from pydantic import (
     Discriminator,
     Field,
     PlainValidator,
+    Strict,
     Tag,
     WithJsonSchema,
     create_model,
@@ -198,7 +199,9 @@ class InlinePriceTableDoc(PriceMetadataDoc):
                     raise problem("a price for every schedule the table uses", at=f"rows[{i}].prices.{schedule}")
             for schedule in row.mppr or {}:
                 if schedule not in schedules:
-                    raise problem(f"a schedule of the table ({', '.join(schedules)})", schedule, at=f"rows[{i}].mppr")
+                    raise problem(
+                        f"a schedule of the table ({', '.join(schedules)})", schedule, at=f"rows[{i}].mppr.{schedule}"
+                    )
         return self
 
 
@@ -216,7 +219,7 @@ class VisitDoc(Document):
     kind: VisitKind
     count: Count = 1.0
     hours: Amount = 0.0
-    travel: bool = True
+    travel: Annotated[bool, Strict()] = True
     items: list[ItemDoc]
     notes: Text = ""
 

@@ -124,10 +124,10 @@ def _text(raw: object) -> str:
 def _non_empty_text(raw: object) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)  # a code written as a JSON number, e.g. 97110
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise problem("a non-empty text", raw)
     if not isinstance(raw, str):
         raise problem("text", raw)
-    if not raw.strip():
-        raise problem("a non-empty text", raw)
     return raw.strip()
 
 

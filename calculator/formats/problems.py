@@ -13,7 +13,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, describe_found
 
 __all__ = ["allowed_fields", "field_path", "input_error"]
 
@@ -63,7 +63,8 @@ def field_path(loc: tuple[int | str, ...], at: str = "") -> str:
     for i, part in enumerate(parts):
         if isinstance(part, int):
             text += f"[{part}]"
-            if i >= 1 and parts[i - 1] == "rows" and i + 1 < len(parts):
+            column_named = i + 2 < len(parts) or (i + 1 < len(parts) and parts[i + 1] not in ("prices", "mppr"))
+            if i >= 1 and parts[i - 1] == "rows" and column_named:
                 return text_with_column(text, parts[i + 1 :])
         else:
             text += f".{part}" if text else str(part)
@@ -139,9 +140,8 @@ def _sentence(source: str, error: Any, prefix: str, root: type[BaseModel] | None
             unknown = f"the unknown field {str(error['loc'][-1])!r}"
             return InputError(source, field_path(loc), f"one of the fields {', '.join(allowed)}", found_text=unknown)
     if kind == "domain":
-        return InputError(
-            source, field_path(loc, context.get("at", "")), context["expected"], found_text=context["found"]
-        )
+        found = context["found"] if "found" in context else describe_found(error.get("input"))
+        return InputError(source, field_path(loc, context.get("at", "")), context["expected"], found_text=found)
     found = None if kind == "missing" else error.get("input")
     if kind == "list_type":
         expected = _LISTS.get(str(loc[-1]) if loc else "", "a list")
