@@ -17,7 +17,7 @@ from calculator.__main__ import error_lines, main
 from calculator.errors import InputError
 from calculator.formats.schema import schema_texts
 from calculator.io import DATA_DIR, load_pathways, load_scenario, pathways_from_dict, scenario_from_dict, shipped_names
-from calculator.limits import LIMITS, MAX_DEPTH, MAX_DRAWS
+from calculator.limits import LIMITS, MAX_DEPTH, MAX_DRAWS, MAX_ROWS
 
 SCHEMA_DIR = REPO_ROOT / "data" / "schema"
 
@@ -251,3 +251,12 @@ def test_a_cycle_is_one_problem_and_two_cycles_are_two() -> None:
 )
 def test_declared_rules_keep_the_loaders_words(path: str, value: Any, message: str) -> None:
     assert message in every_problem(broken_scenario(path, value))[0]
+
+
+def test_an_inline_table_is_bounded_like_a_file() -> None:
+    document = minimal_scenario()
+    row = document["prices"]["rows"][0]
+    document["prices"]["rows"] = [dict(row, code=str(i)) for i in range(MAX_ROWS + 1)]
+    assert every_problem(document) == [
+        "scenario.json: prices.rows: expected at most 20,000 entries, found a list of 20001."
+    ]

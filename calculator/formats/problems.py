@@ -145,8 +145,10 @@ def _sentence(source: str, error: Any, prefix: str, root: type[BaseModel] | None
     found = None if kind == "missing" else error.get("input")
     if kind == "list_type":
         expected = _LISTS.get(str(loc[-1]) if loc else "", "a list")
-    elif kind in ("too_short", "too_long"):
-        expected = error["msg"][0].lower() + error["msg"][1:]
+    elif kind == "too_long":
+        expected = f"at most {context.get('max_length', 0):,} entries"
+    elif kind == "too_short":
+        expected = f"at least {context.get('min_length', 0):,} entries"
     else:
         expected = _EXPECTED.get(kind) or (error["msg"][0].lower() + error["msg"][1:])
     if not loc:
