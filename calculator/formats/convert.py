@@ -40,7 +40,7 @@ from .documents import (
     ScenarioDoc,
     VisitDoc,
 )
-from .fields import UncertainAmount, _Uncertain
+from .fields import _Uncertain
 
 __all__ = [
     "budget_model",
@@ -214,8 +214,10 @@ def scenario_model(
 # Models → documents (for the writers)
 
 
-def param_doc(param: Param) -> float | UncertainAmount:
-    """A plain number where nothing else is known, else the uncertain-number object."""
+def param_doc(param: Param) -> float | dict[str, Any]:
+    """A plain number where nothing else is known, else the fields of the uncertain number
+    (:class:`~calculator.formats.fields.UncertainAmount`; a mapping, not a model, because a
+    scenario holds hundreds of numbers and building a model for each made writing 8× slower)."""
     if param.dist == "fixed" and not param.source and not param.evidence:
         return param.value
     fields: dict[str, Any] = {"value": param.value}
@@ -225,7 +227,7 @@ def param_doc(param: Param) -> float | UncertainAmount:
         fields["source"] = param.source
     if param.evidence:
         fields["evidence"] = param.evidence
-    return UncertainAmount.model_construct(**fields)
+    return fields
 
 
 def price_table_doc(table: PriceTable) -> InlinePriceTableDoc:

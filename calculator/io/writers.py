@@ -39,8 +39,7 @@ _PRICE_TAIL = ("source", "as_of", "evidence", "note")
 
 def param_to_json(param: Param) -> float | dict[str, Any]:
     """A plain number where nothing else is known, else the uncertain-number object."""
-    doc = param_doc(param)
-    return doc if isinstance(doc, float) else doc.model_dump(exclude_unset=True)
+    return param_doc(param)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,7 +140,12 @@ def scenario_to_json(scenario: Scenario, *, inline: bool = False) -> str:
     return json.dumps(scenario_to_dict(scenario, inline=inline), indent=2, ensure_ascii=False, allow_nan=False)
 
 
+@functools.lru_cache(maxsize=32)
 def input_hash(scenario: Scenario) -> str:
-    """A short fingerprint of everything that affects the numbers, to match two printouts."""
+    """A short fingerprint of everything that affects the numbers, to match two printouts.
+
+    Cached (scenarios are frozen values): the app asks for the same scenario's hash several times
+    per rerun, and hashing the scenario costs far less than writing it out.
+    """
     canonical = json.dumps(scenario_to_dict(scenario, inline=True), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:10]
