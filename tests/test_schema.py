@@ -260,3 +260,45 @@ def test_an_inline_table_is_bounded_like_a_file() -> None:
     assert every_problem(document) == [
         "scenario.json: prices.rows: expected at most 20,000 entries, found a list of 20001."
     ]
+
+
+@pytest.mark.parametrize("name", shipped_names("scenarios"))
+def test_what_the_writers_write_follows_the_published_schemas(name: str) -> None:
+    from calculator.serialize import pathways_to_dict, scenario_to_dict
+
+    scenario = load_scenario(DATA_DIR / "scenarios" / f"{name}.json")
+    document = json.loads(json.dumps(scenario_to_dict(scenario, inline=True)))
+    validator("scenario.schema.json").validate(document)
+    validator("price-table.schema.json").validate(document["prices"])
+    validator("pathways.schema.json").validate(pathways_to_dict(scenario.pathways))
+    if "budget" in document:
+        validator("budget.schema.json").validate(document["budget"])
+
+
+BUDGET = {"members": 10_000, "episodes_per_1000": 50, "current_mix": {"medication": 1}, "proposed_mix": {"needling": 1}}
+
+
+@pytest.mark.parametrize(
+    ("change", "valid"),
+    [
+        ({}, True),
+        ({"years": 3, "growth": 0.02}, True),
+        ({"members": 0}, False),
+        ({"members": 10.5}, False),
+        ({"years": 6}, False),
+        ({"growth": -0.6}, False),
+        ({"current_mix": {}}, False),
+        ({"proposed_mix": {"needling": 1.5}}, False),
+        ({"member": 3}, False),
+    ],
+)
+def test_budget_schema_and_loader_agree(change: dict[str, Any], valid: bool) -> None:
+    from calculator.budget import budget_inputs_from_dict
+
+    block = {**BUDGET, **change}
+    assert validator("budget.schema.json").is_valid(block) == valid
+    if valid:
+        budget_inputs_from_dict(block, ("needling", "medication"))
+    else:
+        with pytest.raises(InputError):
+            budget_inputs_from_dict(block, ("needling", "medication"))
