@@ -34,6 +34,7 @@ from ..limits import LIMITS, MAX_ROWS
 from ..models import CATEGORIES, INDIRECT_FIELDS, VISIT_KINDS
 from .fields import (
     Amount,
+    BillingCode,
     Choice,
     Count,
     Document,
@@ -155,7 +156,7 @@ class PriceMetadataDoc(Document):
 class PriceRowDoc(Document):
     """One billable item of an inline price table; ``prices`` and ``mppr`` are keyed by schedule."""
 
-    code: NonEmptyText
+    code: BillingCode
     description: Text = ""
     category: Category
     unit: Text = ""
@@ -211,7 +212,7 @@ class InlinePriceTableDoc(PriceMetadataDoc):
 
 
 class ItemDoc(Document):
-    code: NonEmptyText
+    code: BillingCode
     units: Amount = 1.0
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "Choice",
     "Document",
     "Identifier",
+    "BillingCode",
     "NonEmptyText",
     "Text",
     "bounded",
@@ -122,8 +123,6 @@ def _text(raw: object) -> str:
 
 
 def _non_empty_text(raw: object) -> str:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        raw = str(raw)  # a code written as a JSON number, e.g. 97110
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise problem("a non-empty text", raw)
     if not isinstance(raw, str):
@@ -138,7 +137,16 @@ def _identifier(raw: object) -> str:
 
 
 Text = Annotated[str, PlainValidator(_text), WithJsonSchema({"type": ["string", "null"]})]
-NonEmptyText = Annotated[str, PlainValidator(_non_empty_text), WithJsonSchema({"type": ["string", "integer"]})]
+NonEmptyText = Annotated[str, PlainValidator(_non_empty_text), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+
+
+def _billing_code(raw: object) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)  # a code written as a JSON number, e.g. 97110
+    return _non_empty_text(raw)
+
+
+BillingCode = Annotated[str, PlainValidator(_billing_code), WithJsonSchema({"type": ["string", "integer"]})]
 Identifier = Annotated[str, PlainValidator(_identifier), WithJsonSchema({"type": "string", "pattern": ID_PATTERN})]
 
 
