@@ -9,8 +9,10 @@
     python -m calculator validate FILE [FILE ...]
     python -m calculator report SCENARIO --format html|pdf --out FILE [--lang es] [--draws N] [--seed S]
                          [--checklist KEY,KEY] [--clinic NAME]
+    python -m calculator schema [--out data/schema]
 
-Invalid input exits 2 with one line on stderr and no traceback.
+Invalid input exits 2 with no traceback and at most three lines on stderr: the first problems of
+the file and "and N more problems".
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from .budget import budget_impact, budget_inputs_from_dict
 from .costing import Comparison, compare, parameters
 from .errors import CostModelError, InputError
 from .exports import to_csv
+from .formats.schema import write_schemas
 from .formatting import format_money, format_percent
-from .io import MAX_DRAWS, load_any, load_scenario
+from .io import DATA_DIR, MAX_DRAWS, load_any, load_scenario
 from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
@@ -131,7 +134,27 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", type=Path, nargs="+")
 
     _add_report_handout(commands)
+    schema = commands.add_parser("schema", help="write the JSON Schemas of the file formats")
+    schema.add_argument("--out", type=Path, default=DATA_DIR / "schema", help="folder (default: data/schema)")
     return parser
+
+
+MAX_ERROR_LINES = 3
+
+
+def error_lines(error: CostModelError) -> list[str]:
+    """At most three lines for stderr: the first problems, then "and N more problems".
+
+    >>> from calculator.errors import InputError
+    >>> error = InputError.from_problems([InputError("f.json", f"x{i}", "a number", "a") for i in range(5)])
+    >>> error_lines(error)[-1]
+    'error: and 3 more problems.'
+    """
+    problems = error.problems if isinstance(error, InputError) and len(error.problems) > 1 else [str(error)]
+    if len(problems) <= MAX_ERROR_LINES:
+        return [f"error: {p}" for p in problems]
+    shown = problems[: MAX_ERROR_LINES - 1]
+    return [*(f"error: {p}" for p in shown), f"error: and {len(problems) - len(shown)} more problems."]
 
 
 def _add_report_handout(commands: Any) -> None:
@@ -165,10 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "budget": _budget,
             "parameters": _parameters,
             "report": _report_handout,
+            "schema": _schema,
         }[args.command]
         return command(args)
     except CostModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("\n".join(error_lines(exc)), file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
@@ -202,8 +226,9 @@ def _sensitivity(args: argparse.Namespace) -> int:
     if args.break_even is not None:
         if args.between is None:
             raise InputError("command line", "--between", "two options to compare with --break-even", None)
+        option_a, option_b = args.between
         found = break_even(
-            scenario, args.break_even, *args.between, perspective=args.perspective, low=args.low, high=args.high
+            scenario, args.break_even, option_a, option_b, perspective=args.perspective, low=args.low, high=args.high
         )
     if args.format == "csv":
         frames = [result.to_frame(args.perspective, option).assign(option=option) for option in scenario.compare]
@@ -299,6 +324,12 @@ def _validate(args: argparse.Namespace) -> int:
     for path in args.files:
         kind, loaded = load_any(path)
         print(f"{path}: valid {kind.replace('_', ' ')}{_summary(kind, loaded)}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    for path in write_schemas(args.out):
+        print(path)
     return 0
 
 

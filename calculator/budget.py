@@ -10,18 +10,22 @@ separately, for the members' own out-of-pocket share.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from .costing import Comparison, compare
 from .errors import InputError
+from .formats import BudgetDoc, input_error
+from .formats.convert import budget_model
+from .limits import LIMITS
 from .models import BudgetInputs, Scenario
 
 __all__ = ["BudgetInputs", "BudgetResult", "budget_impact", "budget_inputs_from_dict"]
 
-MAX_YEARS = 5
+MAX_YEARS = int(LIMITS["budget_years"].maximum or 0)
 
 
 @dataclass(frozen=True)
@@ -90,60 +94,43 @@ class BudgetResult:
         }
 
 
-def _number(
-    source: str, where: str, raw: object, *, low: float, high: float | None = None, whole: bool = False
-) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise InputError(source, where, "a number", raw)
-    if raw < low or (high is not None and raw > high):
-        span = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
-        raise InputError(source, where, f"a number {span}", raw)
-    if whole and raw != int(raw):
-        raise InputError(source, where, "a whole number", raw)
-    return float(raw)
-
-
-def _mix(source: str, where: str, raw: object, options: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
-    if not isinstance(raw, Mapping) or not raw:
-        raise InputError(source, where, 'shares by option, e.g. {"medication": 0.6, ...}', raw)
-    mix = []
-    for option, share in raw.items():
-        if option not in options:
-            raise InputError(source, f"{where}.{option}", f"one of the compared options ({', '.join(options)})", option)
-        mix.append((option, _number(source, f"{where}.{option}", share, low=0, high=1)))
-    total = sum(s for _, s in mix)
-    if abs(total - 1) > 1e-6:
-        raise InputError(source, where, "shares that add up to 1", found_text=f"a total of {total:g}")
-    return tuple(mix)
+def check_mixes(
+    inputs: BudgetInputs, options: tuple[str, ...], *, source: str = "budget", prefix: str = ""
+) -> BudgetInputs:
+    """The checks that need the scenario: each mix names compared options and adds up to 1."""
+    problems = []
+    for key, mix in (("current_mix", inputs.current_mix), ("proposed_mix", inputs.proposed_mix)):
+        where = f"{prefix}.{key}" if prefix else key
+        for option, _ in mix:
+            if option not in options:
+                problems.append(
+                    InputError(
+                        source, f"{where}.{option}", f"one of the compared options ({', '.join(options)})", option
+                    )
+                )
+        total = sum(s for _, s in mix)
+        if abs(total - 1) > 1e-6:
+            problems.append(InputError(source, where, "shares that add up to 1", found_text=f"a total of {total:g}"))
+    if problems:
+        raise InputError.from_problems(problems)
+    return inputs
 
 
 def budget_inputs_from_dict(
     raw: Mapping[str, Any], options: tuple[str, ...], *, source: str = "budget", prefix: str = ""
 ) -> BudgetInputs:
-    """Validate budget inputs (a scenario's ``budget`` block, or the app's and CLI's)."""
+    """Validate budget inputs (a scenario's ``budget`` block, or the app's and CLI's).
 
-    def at(key: str) -> str:
-        return f"{prefix}.{key}" if prefix else key
-
-    allowed = ("members", "episodes_per_1000", "current_mix", "proposed_mix", "years", "growth")
+    The block is declared in :class:`calculator.formats.BudgetDoc` (bounds in
+    :data:`calculator.limits.LIMITS`); every problem is reported in ``InputError.problems``.
+    """
     if not isinstance(raw, Mapping):
         raise InputError(source, prefix or "budget", "an object with named fields", raw)
-    for key in raw:
-        if key not in allowed:
-            raise InputError(
-                source, at(key), f"one of the fields {', '.join(allowed)}", found_text=f"the unknown field {key!r}"
-            )
-    for key in ("members", "episodes_per_1000", "current_mix", "proposed_mix"):
-        if key not in raw:
-            raise InputError(source, at(key), "a value (the field is required)", None)
-    return BudgetInputs(
-        members=int(_number(source, at("members"), raw["members"], low=1, high=1e9, whole=True)),
-        episodes_per_1000=_number(source, at("episodes_per_1000"), raw["episodes_per_1000"], low=0, high=1000),
-        current_mix=_mix(source, at("current_mix"), raw["current_mix"], options),
-        proposed_mix=_mix(source, at("proposed_mix"), raw["proposed_mix"], options),
-        years=int(_number(source, at("years"), raw.get("years", 1), low=1, high=MAX_YEARS, whole=True)),
-        growth=_number(source, at("growth"), raw.get("growth", 0.0), low=-0.5, high=1.0),
-    )
+    try:
+        doc = BudgetDoc.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise input_error(exc, source, prefix, root=BudgetDoc) from None
+    return check_mixes(budget_model(doc), options, source=source, prefix=prefix)
 
 
 def budget_impact(scenario: Scenario, inputs: BudgetInputs, comparison: Comparison | None = None) -> BudgetResult:

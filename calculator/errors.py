@@ -65,8 +65,30 @@ class InputError(CostModelError):
         self.found = found_text if found_text is not None else describe_found(found)
         location = f"{self.source}: {self.where}" if self.where else self.source
         super().__init__(f"{location}: expected {expected}, found {self.found}.")
-        # Loaders that check many rows put every row's message here (the first is the message).
+        # Loaders that check many rows or fields put every problem here (the first is the message).
         self.problems: list[str] = [str(self)]
+
+    @classmethod
+    def from_problems(cls, problems: list[InputError]) -> InputError:
+        """One error for a file with several problems: the message is the first problem (with
+        "and N more problems" appended), ``.problems`` holds one sentence per problem.
+
+        >>> a = InputError("a.json", "x", "a number", "1")
+        >>> b = InputError("a.json", "y", "text", 2)
+        >>> error = InputError.from_problems([a, b])
+        >>> str(error)
+        "a.json: x: expected a number, found '1' (and 1 more problem)."
+        >>> error.problems
+        ["a.json: x: expected a number, found '1'.", 'a.json: y: expected text, found 2.']
+        """
+        first = problems[0]
+        if len(problems) == 1:
+            return first
+        count = len(problems) - 1
+        more = f" (and {count} more problem{'s' if count > 1 else ''})"
+        error = cls(first.source, first.where, first.expected, found_text=first.found + more)
+        error.problems = [p for problem in problems for p in problem.problems]
+        return error
 
 
 class AnalysisError(CostModelError):
