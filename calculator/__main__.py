@@ -7,6 +7,8 @@
                                           --years Y --growth G]
     python -m calculator parameters SCENARIO [--format csv|json]
     python -m calculator validate FILE [FILE ...]
+    python -m calculator prices build [--locality L] [--out FILE] [--rvu F --gpci F --anesthesia F --opps F]
+    python -m calculator prices regions
 
 Invalid input exits 2 with one line on stderr and no traceback.
 """
@@ -127,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("validate", help="check price tables, pathway files and scenarios")
     check.add_argument("files", type=Path, nargs="+")
+
+    prices = commands.add_parser("prices", help="build price tables from CMS fee schedule files (SPEC §3.1b)")
+    prices_commands = prices.add_subparsers(dest="prices_command", required=True, parser_class=_Parser)
+    build = prices_commands.add_parser("build", help="write a §3.1 price table for a locality or national")
+    build.add_argument("--locality", default="national", help="national (default) or <state>-<nn>, e.g. NY-01")
+    build.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
+    for name in ("rvu", "gpci", "anesthesia", "opps"):
+        build.add_argument(
+            f"--{name}", type=Path, default=None, help=f"CMS {name.upper()} file (default: shipped 2025)"
+        )
+    build.add_argument(
+        "--recipe", type=Path, default=None, help="build recipe (default: data/prices/us-2025-recipe.csv)"
+    )
+    regions = prices_commands.add_parser("regions", help="list the Medicare payment localities")
+    regions.add_argument("--gpci", type=Path, default=None, help="CMS GPCI file (default: shipped 2025)")
     return parser
 
 
@@ -139,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sensitivity": _sensitivity,
             "budget": _budget,
             "parameters": _parameters,
+            "prices": _prices,
         }[args.command]
         return command(args)
     except CostModelError as exc:
@@ -235,6 +253,30 @@ def _validate(args: argparse.Namespace) -> int:
     for path in args.files:
         kind, loaded = load_any(path)
         print(f"{path}: valid {kind.replace('_', ' ')}{_summary(kind, loaded)}")
+    return 0
+
+
+def _prices(args: argparse.Namespace) -> int:
+    from . import fee_schedule
+
+    if args.prices_command == "regions":
+        cms = fee_schedule.load_cms(gpci=args.gpci)
+        print("national\tUnited States (national amounts)")
+        for locality in fee_schedule.localities(cms):
+            print(f"{locality.id}\t{locality.name}")
+        return 0
+    cms = fee_schedule.load_cms(rvu=args.rvu, gpci=args.gpci, anesthesia=args.anesthesia, opps=args.opps)
+    recipe = fee_schedule.load_recipe(args.recipe or fee_schedule.RECIPE_PATH)
+    text = fee_schedule.render_csv(fee_schedule.build_table(cms, recipe, args.locality))
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            str(args.out), "", "a file that can be written", found_text=exc.strerror or "an error"
+        ) from None
     return 0
 
 

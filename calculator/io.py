@@ -70,6 +70,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 _PRICE_REQUIRED = ("code", "description", "category", "unit", "source", "as_of")
 _PRICE_TEXT_OPTIONAL = ("evidence", "note")
+_MPPR_PREFIX = "mppr_"  # optional payment-reduction amount per schedule (SPEC §3.1, §4.1)
 _METADATA_KEYS = ("label", "currency", "region", "year", "description", "schedules")
 _SCENARIO_KEYS = (
     "schema_version",
@@ -474,7 +475,9 @@ def _price_table_from_rows(
             f"the columns {', '.join(_PRICE_REQUIRED)} and at least one price schedule",
             found_text=f"no column {missing[0]!r}",
         )
-    schedules = tuple(c for c in columns if c not in _PRICE_REQUIRED + _PRICE_TEXT_OPTIONAL)
+    schedules = tuple(
+        c for c in columns if c not in _PRICE_REQUIRED + _PRICE_TEXT_OPTIONAL and not c.startswith(_MPPR_PREFIX)
+    )
     if not schedules:
         raise checker.fail(f"row {header_line}", "at least one price schedule column", found_text="none")
     if len(rows) == 1:
@@ -588,6 +591,16 @@ def _price_row(
     as_of = cells.get("as_of", "")
     if isinstance(as_of, float) and as_of.is_integer():
         as_of = int(as_of)
+    mppr: tuple[float | None, ...] = ()
+    if any(f"{_MPPR_PREFIX}{s}" in cells for s in schedules):
+        mppr = tuple(
+            None
+            if _cell_text(cells.get(f"{_MPPR_PREFIX}{s}")) == ""
+            else checker.number(f"{where}, column {_MPPR_PREFIX + s!r}", _cell_number(cells[f"{_MPPR_PREFIX}{s}"]))
+            for s in schedules
+        )
+        if all(m is None for m in mppr):
+            mppr = ()  # a row with no reduction reads the same with or without the columns
     codes[code] = where
     return PriceRow(
         code=code,
@@ -599,6 +612,7 @@ def _price_row(
         as_of=_cell_text(as_of),
         evidence=evidence,
         note=_cell_text(cells.get("note")),
+        mppr=mppr,
     )
 
 
@@ -624,7 +638,7 @@ def _inline_price_table(checker: _Checker, where: str, raw: Mapping[str, Any]) -
         raise checker.fail(_join(where, "rows"), "a non-empty list of price rows", rows)
     schedules: list[str] = []
     records = []
-    row_keys = (*_PRICE_REQUIRED, *_PRICE_TEXT_OPTIONAL, "prices")
+    row_keys = (*_PRICE_REQUIRED, *_PRICE_TEXT_OPTIONAL, "prices", "mppr")
     for i, row in enumerate(rows):
         row_where = f"{where}.rows[{i}]"
         checker.mapping(row_where, row)
@@ -635,7 +649,10 @@ def _inline_price_table(checker: _Checker, where: str, raw: Mapping[str, Any]) -
         for schedule in prices:
             if schedule not in schedules:
                 schedules.append(str(schedule))
-        records.append((row_where, {k: v for k, v in row.items() if k != "prices"}, prices))
+        mppr = checker.mapping(f"{row_where}.mppr", row.get("mppr") or {})
+        cells = {k: v for k, v in row.items() if k not in ("prices", "mppr")}
+        cells.update({f"{_MPPR_PREFIX}{k}": "" if v is None else v for k, v in mppr.items()})
+        records.append((row_where, cells, prices))
     for row_where, _, prices in records:
         for schedule in schedules:
             if schedule not in prices:

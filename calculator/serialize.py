@@ -59,9 +59,22 @@ def param_to_json(param: Param) -> float | dict[str, Any]:
 
 
 def price_table_rows(table: PriceTable) -> tuple[list[str], list[list[Any]]]:
-    header = [*_PRICE_TEXT, *table.schedules, *_PRICE_TAIL]
+    # Payment-reduction columns (SPEC §3.1) only when the table has them, so other tables read back unchanged.
+    mppr = any(row.mppr for row in table.rows)
+    header = [*_PRICE_TEXT, *table.schedules, *([f"mppr_{s}" for s in table.schedules] if mppr else []), *_PRICE_TAIL]
     rows = [
-        [row.code, row.description, row.category, row.unit, *row.prices, row.source, row.as_of, row.evidence, row.note]
+        [
+            row.code,
+            row.description,
+            row.category,
+            row.unit,
+            *row.prices,
+            *(("" if m is None else m for m in (row.mppr or (None,) * len(table.schedules))) if mppr else ()),
+            row.source,
+            row.as_of,
+            row.evidence,
+            row.note,
+        ]
         for row in table.rows
     ]
     return header, rows
@@ -110,6 +123,7 @@ def _price_table_inline(table: PriceTable) -> dict[str, Any]:
             "category": row.category,
             "unit": row.unit,
             "prices": dict(zip(table.schedules, row.prices, strict=True)),
+            **({"mppr": dict(zip(table.schedules, row.mppr, strict=True))} if row.mppr else {}),
             "source": row.source,
             "as_of": row.as_of,
             "evidence": row.evidence,

@@ -30,7 +30,7 @@ def test_html_has_every_option_the_hash_the_sources_and_the_disclaimer(medicare)
         assert option.label.replace("+", "+") in page
     assert digest in page and "2026-01-02" in page
     assert "Gattie" in page  # a pathway source
-    assert "CMS PFS CY2025" in page  # a price source
+    assert "cms-pfs-rvu-2025" in page  # a price source (an id of data/sources.csv)
     assert "not quotes or medical advice" in page
     assert "Not covered, charged at the self pay price" in page  # Medicare does not pay for dry needling
 
