@@ -139,9 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         build.add_argument(
             f"--{name}", type=Path, default=None, help=f"CMS {name.upper()} file (default: shipped 2025)"
         )
-    build.add_argument(
-        "--recipe", type=Path, default=None, help="build recipe (default: data/prices/us-2025-recipe.csv)"
-    )
+    build.add_argument("--recipe", type=Path, default=None, help="build recipe (default: data/recipes/us-2025.csv)")
     regions = prices_commands.add_parser("regions", help="list the Medicare payment localities")
     regions.add_argument("--gpci", type=Path, default=None, help="CMS GPCI file (default: shipped 2025)")
     return parser

@@ -3,7 +3,7 @@
 Reads either CMS's own file layouts (the PPRRVU relative value file with its title and
 multi-line header, the GPCI Addendum E with its title and footnote rows, ANES with the national
 conversion factor in its header, the tab-separated Latin-1 OPPS Addendum B) or the plain
-extracts shipped under ``data/cms-2025/``, and a build recipe (``data/prices/us-2025-recipe.csv``)
+extracts shipped under ``data/cms-2025/``, and a build recipe (``data/recipes/us-2025.csv``)
 saying how each billable item is priced. A new year is a data update: new CMS files and, if
 the multipliers or cash prices change, a new recipe.
 
@@ -47,7 +47,7 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CMS_DIR = DATA_DIR / "cms-2025"
-RECIPE_PATH = DATA_DIR / "prices" / "us-2025-recipe.csv"
+RECIPE_PATH = DATA_DIR / "recipes" / "us-2025.csv"  # not in prices/, which lists price tables
 MAX_CMS_FILE_BYTES = 64 * 1024 * 1024  # the full PPRRVU file is about 3 MB; OPPS Addendum B about 2 MB
 MAX_CMS_ROWS = 200_000
 CENT = Decimal("0.01")

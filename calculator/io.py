@@ -595,7 +595,9 @@ def _price_row(
     if any(f"{_MPPR_PREFIX}{s}" in cells for s in schedules):
         mppr = tuple(
             None
+            # pandas.NA is how a table editor's new row leaves an optional number blank
             if _cell_text(cells.get(f"{_MPPR_PREFIX}{s}")) == ""
+            or type(cells.get(f"{_MPPR_PREFIX}{s}")).__name__ == "NAType"
             else checker.number(f"{where}, column {_MPPR_PREFIX + s!r}", _cell_number(cells[f"{_MPPR_PREFIX}{s}"]))
             for s in schedules
         )

@@ -196,9 +196,7 @@ def test_cli_bad_input_exits_2_with_one_sentence(args, message, capsys):
 
 def test_bad_recipe_method_is_one_sentence(tmp_path):
     text = (
-        (DATA / "prices" / "us-2025-recipe.csv")
-        .read_text(encoding="utf-8")
-        .replace(",pfs_nonfacility,", ",pfs_office,", 1)
+        (DATA / "recipes" / "us-2025.csv").read_text(encoding="utf-8").replace(",pfs_nonfacility,", ",pfs_office,", 1)
     )
     bad = tmp_path / "recipe.csv"
     bad.write_text(text, encoding="utf-8")
