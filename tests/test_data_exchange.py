@@ -81,7 +81,10 @@ class TestScenarioRoundTrips:
     def test_shipped_scenarios_round_trip_by_name(self, presets, name):
         scenario = presets[name]
         document = scenario_to_dict(scenario)
-        assert document["prices"] == "us-2025" and document["pathways"] == "lbp-default"
+        pathways = (
+            "lbp-medicare" if name == "medicare" else "lbp-default"
+        )  # Medicare: adverse events at Medicare prices
+        assert document["prices"] == "us-2025" and document["pathways"] == pathways
         again = scenario_from_dict(json.loads(json.dumps(document)), "x.json", allow_paths=False, name=scenario.name)
         assert again == scenario
 

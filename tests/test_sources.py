@@ -66,3 +66,24 @@ def test_bad_bibliography_is_one_sentence(tmp_path):
     bad.write_text("id,citation,year,link_or_identifier,supports\nA B,x,2020,y,z\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2, column 'id': expected a lower-case id"):
         load_sources(bad)
+
+
+def test_medicare_pathways_differ_from_the_default_only_in_adverse_event_costs():
+    import json
+
+    default = json.loads((DATA_DIR / "pathways" / "lbp-default.json").read_text(encoding="utf-8"))
+    medicare = json.loads((DATA_DIR / "pathways" / "lbp-medicare.json").read_text(encoding="utf-8"))
+    changed = []
+    for pid, pathway in default["pathways"].items():
+        other = medicare["pathways"][pid]
+        for a, b in zip(pathway["adverse_events"], other["adverse_events"], strict=True):
+            if a["cost"] != b["cost"]:
+                changed.append((pid, a["name"][:20], a["cost"]["value"], b["cost"]["value"]))
+                assert b["cost"]["value"] < a["cost"]["value"]  # Medicare pays less than commercial plans
+        strip = {k: v for k, v in pathway.items() if k != "adverse_events"}
+        assert strip == {k: v for k, v in other.items() if k != "adverse_events"}, pid
+        names = [(e["name"], e["probability"]) for e in pathway["adverse_events"]]
+        assert names == [(e["name"], e["probability"]) for e in other["adverse_events"]], pid
+    # Reoperations re-derived at Medicare prices, e.g. discectomy 907.64 + 2998.00 + 325.08 = 4230.72.
+    assert ("surgery", "Reoperation within 2", 7371.68, 4230.72) in changed
+    assert ("fusion", "Reoperation within 2", 88008.12, 35877.77) in changed
