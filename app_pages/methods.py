@@ -9,7 +9,7 @@ from ui.widgets import md
 
 PAGE = "methods"
 
-# clinical.md §11, "Caveats the calculator UI should state".
+# The caveats any honest comparison of these options must state (sources on the Methods page).
 CAVEATS = (
     "The evidence for dry needling in low back pain is of low or very low certainty and short-term, and most of "
     "it comes from trials at high risk of bias.",

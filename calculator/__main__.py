@@ -10,6 +10,8 @@
     python -m calculator report SCENARIO --format html|pdf --out FILE [--lang es] [--draws N] [--seed S]
                          [--checklist KEY,KEY] [--clinic NAME]
     python -m calculator schema [--out data/schema]
+    python -m calculator prices build [--locality L] [--out FILE] [--rvu F --gpci F --anesthesia F --opps F]
+    python -m calculator prices regions
 
 Invalid input exits 2 with no traceback and at most three lines on stderr: the first problems of
 the file and "and N more problems".
@@ -136,6 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_handout(commands)
     schema = commands.add_parser("schema", help="write the JSON Schemas of the file formats")
     schema.add_argument("--out", type=Path, default=DATA_DIR / "schema", help="folder (default: data/schema)")
+    prices = commands.add_parser("prices", help="build price tables from CMS fee schedule files (SPEC §3.1b)")
+    prices_commands = prices.add_subparsers(dest="prices_command", required=True, parser_class=_Parser)
+    build = prices_commands.add_parser("build", help="write a §3.1 price table for a locality or national")
+    build.add_argument("--locality", default="national", help="national (default) or <state>-<nn>, e.g. NY-01")
+    build.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
+    for name in ("rvu", "gpci", "anesthesia", "opps"):
+        build.add_argument(
+            f"--{name}", type=Path, default=None, help=f"CMS {name.upper()} file (default: shipped 2025)"
+        )
+    build.add_argument("--recipe", type=Path, default=None, help="build recipe (default: data/recipes/us-2025.csv)")
+    regions = prices_commands.add_parser("regions", help="list the Medicare payment localities")
+    regions.add_argument("--gpci", type=Path, default=None, help="CMS GPCI file (default: shipped 2025)")
     return parser
 
 
@@ -189,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "parameters": _parameters,
             "report": _report_handout,
             "schema": _schema,
+            "prices": _prices,
         }[args.command]
         return command(args)
     except CostModelError as exc:
@@ -330,6 +345,30 @@ def _validate(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     for path in write_schemas(args.out):
         print(path)
+    return 0
+
+
+def _prices(args: argparse.Namespace) -> int:
+    from . import fee_schedule
+
+    if args.prices_command == "regions":
+        cms = fee_schedule.load_cms(gpci=args.gpci)
+        print("national\tUnited States (national amounts)")
+        for locality in fee_schedule.localities(cms):
+            print(f"{locality.id}\t{locality.name}")
+        return 0
+    cms = fee_schedule.load_cms(rvu=args.rvu, gpci=args.gpci, anesthesia=args.anesthesia, opps=args.opps)
+    recipe = fee_schedule.load_recipe(args.recipe or fee_schedule.RECIPE_PATH)
+    text = fee_schedule.render_csv(fee_schedule.build_table(cms, recipe, args.locality))
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            str(args.out), "", "a file that can be written", found_text=exc.strerror or "an error"
+        ) from None
     return 0
 
 

@@ -93,6 +93,9 @@ class PriceRow:
     as_of: str = ""
     evidence: str = ""
     note: str = ""
+    # SPEC §4.1 payment reduction per schedule, aligned with PriceTable.schedules (None: no reduction);
+    # empty when the table has no mppr_<schedule> columns.
+    mppr: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)

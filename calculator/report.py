@@ -355,7 +355,7 @@ def handout_summary(
     >>> from calculator.costing import compare
     >>> s = handout_summary(compare(load_scenario(DATA_DIR / "scenarios" / "self-pay.json")), input_hash="abc")
     >>> s.plan_name, s.options[0].you_pay
-    ('Self-pay', '$880')
+    ('Self-pay', '$885')
     """
     _ = translator(lang).gettext
     scenario = comparison.scenario

@@ -514,7 +514,8 @@ def test_price_table_changes_lists_changed_added_and_removed_rows(presets) -> No
     edited = uploads.price_table_from_upload(clinic_csv(), "clinic.csv")
     rows = list(csv.reader(io.StringIO(price_table_to_csv(edited))))
     rows = [r for r in rows if not r[0].startswith("#") and r[0] != "97161"]
-    rows.append(["NEW-1", "New item", "other", "each", "1", "2", "3", "clinic", "2026", "", ""])
+    mppr = ["", "", ""]
+    rows.append(["NEW-1", "New item", "other", "each", "1", "2", "3", *mppr, "clinic", "2026", "", ""])
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     table = uploads.price_table_from_upload(out.getvalue().encode(), "clinic.csv")

@@ -81,7 +81,10 @@ class TestScenarioRoundTrips:
     def test_shipped_scenarios_round_trip_by_name(self, presets, name):
         scenario = presets[name]
         document = scenario_to_dict(scenario)
-        assert document["prices"] == "us-2025" and document["pathways"] == "lbp-default"
+        pathways = (
+            "lbp-medicare" if name == "medicare" else "lbp-default"
+        )  # Medicare: adverse events at Medicare prices
+        assert document["prices"] == "us-2025" and document["pathways"] == pathways
         again = scenario_from_dict(json.loads(json.dumps(document)), "x.json", allow_paths=False, name=scenario.name)
         assert again == scenario
 
@@ -297,7 +300,8 @@ class TestTableEditing:
         frame.loc[0, "commercial"] = -5.0
         frame.loc[2, "category"] = "magic"
         frame.loc[len(frame)] = [None] * len(header)  # a new, empty row from the editor is ignored
-        frame.loc[len(frame)] = ["NEW", "New item", "other", "each", None, 1.0, 2.0, "", "", "", ""]
+        # The shipped table has mppr_<schedule> columns (SPEC §3.1): blank for a new row.
+        frame.loc[len(frame)] = ["NEW", "New item", "other", "each", None, 1.0, 2.0, "", "", "", "", "", "", ""]
         with pytest.raises(InputError) as caught:
             price_table_from_frame(frame, name="edited")
         problems = caught.value.problems
@@ -319,7 +323,9 @@ class TestTableEditing:
         header, rows = price_table_rows(ppo.prices)
         frame = pd.DataFrame(rows, columns=header)
         blank = math.nan
-        frame.loc[len(frame)] = ["NEW", "New item", "other", "each", 1.0, 2.0, 3.0, "clinic", "2026", blank, blank]
+        mppr = [blank] * 3
+        new_row = ["NEW", "New item", "other", "each", 1.0, 2.0, 3.0, *mppr, "clinic", "2026", blank, blank]
+        frame.loc[len(frame)] = new_row
         table = price_table_from_frame(frame, name="edited")
         assert table.row("NEW").evidence == "" and table.row("NEW").note == ""
         frame.loc[len(frame) - 1, "category"] = math.nan

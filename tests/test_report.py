@@ -70,7 +70,7 @@ def test_html_has_every_option_the_hash_the_sources_and_the_disclaimer(medicare)
         assert option.label.replace("+", "+") in page
     assert digest in page and "2026-01-02" in page
     assert "Gattie" in page  # a pathway source
-    assert "CMS PFS CY2025" in page  # a price source
+    assert "cms-pfs-rvu-2025" in page  # a price source (an id of data/sources.csv)
     assert "not quotes or medical advice" in page
     assert "Not covered, charged at the self pay price" in page  # Medicare does not pay for dry needling
 
@@ -173,15 +173,15 @@ def test_the_handout_numbers_are_compare_s_to_the_dollar(name):
 
 
 def test_the_time_and_travel_figure_is_the_app_s_total_with_the_app_s_label():
-    # High-deductible, dry needling: out of pocket $857 + time, travel and lost work $965 = $1,822,
+    # High-deductible, dry needling: out of pocket $820.75 + time, travel and lost work $973.06 = $1,793.81,
     # the "Total cost to you, with your time & travel" the My costs card shows. The old handout printed
-    # $965 as "time, travel", so the two disagreed.
+    # the time-and-travel part alone as "time, travel", so the two disagreed.
     scenario = load_scenario(DATA_DIR / "scenarios" / "high-deductible.json")
     option = compare(scenario).option("dry_needling")
-    assert round(option.expected.patient) == 857 and round(option.expected.indirect) == 965
+    assert round(option.expected.patient) == 821 and round(option.expected.indirect) == 973
     summary = handout_summary(compare(scenario), input_hash="x")
     entry = next(o for o in summary.options if o.id == "dry_needling")
-    assert entry.total_to_you == "$1,822"
+    assert entry.total_to_you == "$1,794"
     assert summary.labels["total"] == explain.cost_labels()["total"] == "Total cost to you, with your time & travel"
 
 

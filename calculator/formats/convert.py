@@ -7,6 +7,7 @@ setting exactly the fields a file should show, so ``model_dump(exclude_unset=Tru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..models import (
@@ -97,10 +98,18 @@ def price_rows_model(doc: InlinePriceTableDoc) -> tuple[tuple[str, ...], tuple[P
             as_of=row.as_of,
             evidence=row.evidence,
             note=row.note,
+            mppr=_mppr_model(row.mppr, schedules),
         )
         for row in doc.rows
     )
     return schedules, rows
+
+
+def _mppr_model(mppr: Mapping[str, float] | None, schedules: tuple[str, ...]) -> tuple[float | None, ...]:
+    """Payment-reduction amounts aligned with the schedules; () when the row has none."""
+    if not mppr:
+        return ()
+    return tuple(None if mppr.get(s) is None else float(mppr[s]) for s in schedules)
 
 
 def _visit_model(doc: VisitDoc) -> Visit:
@@ -242,6 +251,7 @@ def price_table_doc(table: PriceTable) -> InlinePriceTableDoc:
             category=row.category,
             unit=row.unit,
             prices=dict(zip(table.schedules, row.prices, strict=True)),
+            mppr={s: m for s, m in zip(table.schedules, row.mppr, strict=True) if m is not None} if row.mppr else None,
             source=row.source,
             as_of=row.as_of,
             evidence=row.evidence,

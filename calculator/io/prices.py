@@ -38,6 +38,7 @@ __all__ = [
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
 _PRICE_REQUIRED = ("code", "description", "category", "unit", "source", "as_of")
 _PRICE_TEXT_OPTIONAL = ("evidence", "note")
+MPPR_PREFIX = "mppr_"  # optional payment-reduction amount per schedule (SPEC §3.1, §4.1)
 _METADATA_KEYS = tuple(PriceMetadataDoc.model_fields)
 
 
@@ -175,7 +176,9 @@ def _price_table_from_rows(
             f"the columns {', '.join(_PRICE_REQUIRED)} and at least one price schedule",
             found_text=f"no column {missing[0]!r}",
         )
-    schedules = tuple(c for c in columns if c not in _PRICE_REQUIRED + _PRICE_TEXT_OPTIONAL)
+    schedules = tuple(
+        c for c in columns if c not in _PRICE_REQUIRED + _PRICE_TEXT_OPTIONAL and not c.startswith(MPPR_PREFIX)
+    )
     if not schedules:
         raise checker.fail(f"row {header_line}", "at least one price schedule column", found_text="none")
     if len(rows) == 1:
@@ -280,6 +283,11 @@ def _price_row(
     as_of = cells.get("as_of", "")
     if isinstance(as_of, float) and as_of.is_integer():
         as_of = int(as_of)
+    mppr: tuple[float | None, ...] = ()
+    if any(f"{MPPR_PREFIX}{s}" in cells for s in schedules):
+        mppr = tuple(_mppr_cell(checker, where, cells.get(f"{MPPR_PREFIX}{s}"), s) for s in schedules)
+        if all(m is None for m in mppr):
+            mppr = ()  # a row with no reduction reads the same with or without the columns
     codes[code] = where
     return PriceRow(
         code=code,
@@ -291,7 +299,15 @@ def _price_row(
         as_of=_cell_text(as_of),
         evidence=evidence,
         note=_cell_text(cells.get("note")),
+        mppr=mppr,
     )
+
+
+def _mppr_cell(checker: _Checker, where: str, cell: Any, schedule: str) -> float | None:
+    """A payment-reduction amount; blank (or an editor's pandas.NA) means no reduction."""
+    if type(cell).__name__ == "NAType" or _cell_text(cell) == "":
+        return None
+    return checker.price(f"{where}, column {MPPR_PREFIX + schedule!r}", _cell_number(cell))
 
 
 def price_table_from_frame(frame: Any, *, name: str, metadata: Mapping[str, Any] | None = None) -> PriceTable:

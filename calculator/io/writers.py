@@ -47,9 +47,28 @@ def param_to_json(param: Param) -> float | dict[str, Any]:
 
 
 def price_table_rows(table: PriceTable) -> tuple[list[str], list[list[Any]]]:
-    header = [*_PRICE_TEXT, *table.schedules, *_PRICE_TAIL]
+    # Payment-reduction columns (SPEC §3.1) only when the table has them, so other tables read back unchanged.
+    with_mppr = any(row.mppr for row in table.rows)
+    header = [
+        *_PRICE_TEXT,
+        *table.schedules,
+        *([f"mppr_{s}" for s in table.schedules] if with_mppr else []),
+        *_PRICE_TAIL,
+    ]
+    blank: tuple[float | None, ...] = (None,) * len(table.schedules)
     rows = [
-        [row.code, row.description, row.category, row.unit, *row.prices, row.source, row.as_of, row.evidence, row.note]
+        [
+            row.code,
+            row.description,
+            row.category,
+            row.unit,
+            *row.prices,
+            *(("" if m is None else m for m in (row.mppr or blank)) if with_mppr else ()),
+            row.source,
+            row.as_of,
+            row.evidence,
+            row.note,
+        ]
         for row in table.rows
     ]
     return header, rows
