@@ -9,6 +9,7 @@ of them loops over draws in Python.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 from scipy.optimize import brentq
 
-from .costing import Parameter, evaluate, parameters
+from .costing import Parameter, _reachable, evaluate, parameters
 from .errors import AnalysisError, InputError
 from .formatting import format_money, format_percent
 from .io import MAX_DRAWS
@@ -35,6 +37,7 @@ __all__ = [
     "one_way",
     "run_psa",
     "sample",
+    "sample_from_table",
 ]
 
 PERSPECTIVES = ("patient", "insurer", "allowed", "societal")
@@ -45,6 +48,13 @@ PERSPECTIVE_WORDS = {
     "societal": "overall (care, time, travel and adverse events)",
 }
 CHUNK = 50_000
+# Memory budget (bytes): the (draws × options) results, the out-of-pocket mixture kept for exact
+# percentiles, and one chunk's evaluation. Together with numpy's temporaries, under about 1 GB.
+OUTPUT_BUDGET = 400_000_000
+MIXTURE_BUDGET = 250_000_000
+EVALUATION_BUDGET = 150_000_000
+TABLE_POINTS = 1025
+TABLE_MIN_DRAWS = 50_000
 OOP_PERCENTILES = (5, 25, 50, 75, 95)
 DEFAULT_WTP = tuple(float(x) for x in np.linspace(0, 150_000, 31))
 
@@ -104,22 +114,196 @@ def _check_draws(draws: int) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Fast sampling: inverse-CDF tables for large runs
+
+
+def _exact_quantile(name: str, args: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+    if name == "gamma":
+        return np.asarray(special.gammaincinv(args[0], u) * args[1], dtype=float)
+    if name == "beta":
+        return np.asarray(special.betaincinv(args[0], args[1], u), dtype=float)
+    return np.exp(args[0] + args[1] * special.ndtri(u))  # lognormal
+
+
+@functools.lru_cache(maxsize=1024)
+def _quantile_table(name: str, args: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Knots of the quantile function on an even grid of probabilities, and their steps."""
+    knots = _exact_quantile(name, args, np.linspace(0.0, 1.0, TABLE_POINTS))
+    knots[0], knots[-1] = knots[1], knots[-2]  # the end bins are always recomputed exactly
+    return knots, np.diff(knots)
+
+
+def _table_key(name: str, args: tuple[float, ...]) -> tuple[str, tuple[float, ...], float]:
+    # A gamma's scale multiplies its standard quantiles, so every price with the same relative
+    # spread shares one table; other parameters are rounded far below any Monte Carlo error.
+    if name == "gamma":
+        return name, (float(f"{args[0]:.12g}"), 1.0), args[1]
+    return name, tuple(float(f"{a:.12g}") for a in args), 1.0
+
+
+def sample_from_table(param: Param, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` draws of one uncertain number by inverse-CDF sampling from a cached table.
+
+    One float32 uniform per draw mapped through the quantile function, linearly interpolated
+    between ``TABLE_POINTS`` exact knots; the lowest and highest bins (where the quantile
+    function is steepest) are computed exactly. The interpolation error is far below Monte
+    Carlo error at any allowed draw count, and each draw costs a quarter of numpy's gamma and a
+    tenth of its beta sampler. Returns float64, because costs are summed from it.
+    """
+    name, args = distribution_parameters(param)
+    if name == "fixed":
+        return np.full(n, args[0])
+    if name == "uniform":
+        return args[0] + (args[1] - args[0]) * rng.random(n)
+    table_name, table_args, scale = _table_key(name, args)
+    knots, steps = _quantile_table(table_name, table_args)
+    position = rng.random(n, dtype=np.float32)
+    position *= np.float32(TABLE_POINTS - 1)
+    index = position.astype(np.int32)
+    position -= index
+    values = knots[index] + position * steps[index]
+    # index 0 and TABLE_POINTS - 2 are the end bins: one unsigned comparison finds both
+    tails = np.flatnonzero((index - 1).view(np.uint32) >= TABLE_POINTS - 3)
+    if len(tails):
+        u = (index[tails] + position[tails].astype(float)) / (TABLE_POINTS - 1)
+        values[tails] = _exact_quantile(table_name, table_args, u)
+    if scale != 1.0:
+        values *= scale
+    return values
+
+
+def _varying(scenario: Scenario) -> list[Parameter]:
+    """The uncertain numbers that can change a cost or a QALY in the PSA.
+
+    A pathway's duration only places visits on the calendar, and a covered code's uncovered
+    price is only ever billed for visits of a kind with a visit limit: sampling those would
+    spend time (and random numbers) on numbers multiplied by zero.
+    """
+    plan = scenario.insurance
+    billed_out: set[str] = set()
+    if plan is not None:
+        limited = {kind for kind, _ in plan.visit_limits}
+        for pathway in _reachable(scenario):
+            for visit in pathway.visits:
+                if visit.kind in limited:
+                    billed_out.update(item.code for item in visit.items)
+        billed_out.update(plan.uncovered_codes)
+    out = []
+    for p in _uncertain(scenario):
+        if p.group == "pathway" and p.id.endswith("/weeks"):
+            continue
+        if plan is not None and p.id.startswith(f"price/{scenario.uncovered_schedule}/"):
+            code = p.id.split("/", 2)[2]
+            if code not in billed_out and scenario.uncovered_schedule != scenario.schedule:
+                continue
+        out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Probabilistic sensitivity analysis
 
 
 def _p_cheapest(costs: np.ndarray) -> np.ndarray:
-    """Share of draws in which each option is cheapest; ties are shared equally."""
-    lowest = costs.min(axis=1, keepdims=True)
-    is_lowest = costs <= lowest + 1e-9 * np.maximum(1.0, np.abs(lowest))
-    return (is_lowest / is_lowest.sum(axis=1, keepdims=True)).sum(axis=0)
+    """Number of draws (rows) in which each option (column) is cheapest; ties are shared equally.
+
+    Works column by column (a few passes over contiguous arrays) rather than along rows of
+    four, which numpy reduces slowly.
+    """
+    columns = [costs[:, j] for j in range(costs.shape[1])]
+    lowest = columns[0].copy()
+    for column in columns[1:]:
+        np.minimum(lowest, column, out=lowest)
+    threshold = lowest + 1e-9 * np.maximum(1.0, np.abs(lowest))
+    is_lowest = [column <= threshold for column in columns]
+    tied = np.zeros(len(lowest), dtype=np.int8)
+    for flags in is_lowest:
+        tied += flags
+    if (tied == 1).all():
+        return np.array([float(np.count_nonzero(flags)) for flags in is_lowest])
+    return np.array([float((flags / tied).sum()) for flags in is_lowest])
 
 
-def _weighted_percentiles(values: np.ndarray, weights: np.ndarray, percents: Sequence[float]) -> list[float]:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    cumulative /= cumulative[-1]
-    positions = np.searchsorted(cumulative, np.asarray(percents) / 100.0, side="left")
-    return [float(values[order][min(i, len(values) - 1)]) for i in positions]
+class _MixturePercentiles:
+    """Weighted percentiles of the out-of-pocket mixture (draws × branches) without a full sort.
+
+    The first chunk sets bin edges at weighted quantiles of a subsample; every chunk adds its
+    weights to the bins (one binary search per value over a few hundred edges). A percentile's
+    bin is then found from the cumulative bin masses and only that bin is sorted, which gives
+    exactly the value a full weighted sort would. When the values do not fit the memory budget
+    they are not kept and the percentile is interpolated inside its bin (of 1/4096 of the mass).
+    """
+
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.edges: np.ndarray | None = None
+        self.mass: np.ndarray | None = None
+        self.values: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.bins: list[np.ndarray] = []
+        self.total = 0.0
+        self.weighted_sum = 0.0
+        self.low = math.inf
+        self.high = -math.inf
+
+    def add(self, values: np.ndarray, weights: np.ndarray, oop_budget: float | None) -> float:
+        """Add one chunk (flat arrays); returns the chunk's weight above ``oop_budget``."""
+        if self.edges is None:
+            count = 256 if self.keep else 4096
+            sub = slice(0, min(len(values), 64 * count))
+            order = np.argsort(values[sub], kind="stable")
+            cumulative = np.cumsum(weights[sub][order])
+            if cumulative[-1] > 0:
+                targets = np.linspace(0, cumulative[-1], count + 1)[1:-1]
+                picks = np.minimum(np.searchsorted(cumulative, targets), len(order) - 1)
+                self.edges = np.unique(values[sub][order][picks])
+            else:
+                self.edges = np.empty(0)
+            self.mass = np.zeros(len(self.edges) + 1)
+        assert self.mass is not None
+        bins = np.searchsorted(self.edges, values, side="right")
+        self.mass += np.bincount(bins, weights, minlength=len(self.mass))
+        self.total += float(weights.sum())
+        self.weighted_sum += float(np.dot(values, weights))
+        if self.keep:
+            self.values.append(values)
+            self.weights.append(weights)
+            self.bins.append(bins)
+        elif len(values):  # the ends of the outer bins, for interpolation
+            self.low = min(self.low, float(values.min()))
+            self.high = max(self.high, float(values.max()))
+        return 0.0 if oop_budget is None else float(weights[values > oop_budget].sum())
+
+    def percentiles(self, percents: Sequence[float]) -> list[float]:
+        assert self.mass is not None and self.edges is not None
+        cumulative = np.cumsum(self.mass)
+        total = cumulative[-1]
+        targets = [q / 100.0 * total for q in percents]
+        found = [min(int(np.searchsorted(cumulative, t, side="left")), len(self.mass) - 1) for t in targets]
+        if self.keep:
+            # One pass picks every value in a bin some percentile falls in; each is sorted alone.
+            wanted = np.zeros(len(self.mass), dtype=bool)
+            wanted[found] = True
+            picks = [np.flatnonzero(wanted[bins]) for bins in self.bins]
+            values = np.concatenate([v[i] for v, i in zip(self.values, picks, strict=True)])
+            weights = np.concatenate([w[i] for w, i in zip(self.weights, picks, strict=True)])
+            bins = np.concatenate([b[i] for b, i in zip(self.bins, picks, strict=True)])
+        out = []
+        for target, b in zip(targets, found, strict=True):
+            before = cumulative[b - 1] if b > 0 else 0.0
+            if self.keep:
+                in_bin = bins == b
+                bin_values, bin_weights = values[in_bin], weights[in_bin]
+                order = np.argsort(bin_values, kind="stable")
+                running = before + np.cumsum(bin_weights[order])
+                at = min(int(np.searchsorted(running, target - 1e-12 * total, side="left")), len(order) - 1)
+                out.append(float(bin_values[order][at]))
+            else:
+                lower = self.edges[b - 1] if b > 0 else self.low
+                upper = self.edges[b] if b < len(self.edges) else self.high
+                share = (target - before) / self.mass[b] if self.mass[b] > 0 else 0.0
+                out.append(float(lower + min(max(share, 0.0), 1.0) * (upper - lower)))
+        return out
 
 
 @dataclass(frozen=True)
@@ -209,6 +393,18 @@ def _stats(values: np.ndarray) -> dict[str, float]:
     return {"mean": float(values.mean()), "p2_5": float(low), "p97_5": float(high)}
 
 
+def _chunk_rows(scenario: Scenario, varying: int, chunk: int) -> int:
+    """Draws per chunk so one chunk's evaluation stays within ``EVALUATION_BUDGET`` bytes."""
+    per_draw = varying
+    for option in scenario.compare:
+        chain = scenario.pathways.chain(option)
+        # Each step keeps its branch's cumulative costs, plus a few arrays per visit group and
+        # adverse event (measured: 195 arrays for the default four options, estimated 243).
+        per_draw += sum(10 + 3 * len(p.visits) + len(p.adverse_events) for p in chain)
+    rows = EVALUATION_BUDGET // (8 * 3 // 2 * per_draw)  # ×1.5 for numpy temporaries
+    return int(max(256, min(chunk, rows)))
+
+
 def run_psa(
     scenario: Scenario,
     draws: int,
@@ -218,63 +414,103 @@ def run_psa(
     reference: str | None = None,
     wtp: Sequence[float] = DEFAULT_WTP,
     chunk: int = CHUNK,
+    sampler: str = "auto",
 ) -> PsaResult:
     """Probabilistic sensitivity analysis through the plan's cost sharing.
 
-    Every uncertain number is drawn ``draws`` times (seeded); each draw costs every option's
-    escalation tree claim by claim. The patient's out-of-pocket distribution mixes parameter
-    uncertainty (draws) with the spread between patients (branches).
+    Every uncertain number that can change a cost is drawn ``draws`` times (seeded); each draw
+    costs every option's escalation tree claim by claim. The patient's out-of-pocket
+    distribution mixes parameter uncertainty (draws) with the spread between patients
+    (branches). Work runs in chunks of draws sized so memory stays within a fixed budget
+    whatever the scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : int
+        Number of draws, 1 to ``MAX_DRAWS``.
+    seed : int or None
+        Seed of numpy's default generator; the same seed and draws give the same result.
+    oop_budget : float, optional
+        Amount (currency) for the probability that a patient's out-of-pocket cost exceeds it.
+    reference : str, optional
+        Option the ICERs compare against (default: the first).
+    wtp : sequence of float
+        Willingness to pay per QALY for the acceptability curve (currency per QALY).
+    chunk : int
+        Upper bound on draws per chunk (results do not depend on it).
+    sampler : {"auto", "direct", "table"}
+        ``direct`` uses numpy's samplers; ``table`` inverse-CDF tables (see
+        :func:`sample_from_table`); ``auto`` picks tables from ``TABLE_MIN_DRAWS`` draws on.
+
+    Returns
+    -------
+    PsaResult
+        Draws of every option's expected costs (``samples[perspective]``, shape (draws, options)).
+
+    Examples
+    --------
+    >>> from calculator.io import load_scenario, DATA_DIR
+    >>> result = run_psa(load_scenario(DATA_DIR / "scenarios" / "self-pay.json"), 1_000, seed=1)
+    >>> round(sum(result.p_cheapest["patient"].values()), 6)
+    1.0
     """
     _check_draws(draws)
     if oop_budget is not None and (not math.isfinite(oop_budget) or oop_budget < 0):
         raise InputError("psa", "oop_budget", "a non-negative amount", oop_budget)
     if reference is not None and reference not in scenario.compare:
         raise InputError("psa", "reference", f"one of the compared options ({', '.join(scenario.compare)})", reference)
-    uncertain = _uncertain(scenario)
-    rng = np.random.default_rng(seed)
+    if sampler not in ("auto", "direct", "table"):
+        raise InputError("psa", "sampler", "auto, direct or table", sampler)
     options = scenario.compare
     k = len(options)
-    samples = {p: np.empty((draws, k)) for p in PERSPECTIVES}
+    max_draws = OUTPUT_BUDGET // (k * 5 * 8)
+    if draws > max_draws:
+        raise InputError("psa", "draws", f"at most {max_draws:,} draws for {k} options (to stay within memory)", draws)
+    varying = _varying(scenario)
+    use_table = sampler == "table" or (sampler == "auto" and draws >= TABLE_MIN_DRAWS)
+    draw = sample_from_table if use_table else sample
+    rng = np.random.default_rng(seed)
+    # Column-major, so each option's draws are contiguous for the writes, statistics and counts.
+    samples = {p: np.empty((draws, k), order="F") for p in PERSPECTIVES}
     has_qaly = any(pw.qaly_gain is not None for option in options for pw in scenario.pathways.chain(option))
-    qaly = np.zeros((draws, k)) if has_qaly else None
-    # Out-of-pocket mixture: per option, per branch, the draws' branch cost and probability.
-    branch_costs: dict[str, list[np.ndarray]] = {o: [] for o in options}
-    branch_probs: dict[str, list[np.ndarray]] = {o: [] for o in options}
-    for start in range(0, draws, chunk):
-        n = min(chunk, draws - start)
-        values = {p.id: sample(p.param, n, rng) for p in uncertain}
+    qaly = np.zeros((draws, k), order="F") if has_qaly else None
+    branch_count = sum(len(scenario.pathways.chain(o)) for o in options)
+    keep = draws * branch_count * 24 <= MIXTURE_BUDGET  # value, weight and bin
+    mixtures = {o: _MixturePercentiles(keep) for o in options}
+    over_budget = dict.fromkeys(options, 0.0)
+    rows = _chunk_rows(scenario, len(varying), chunk)
+    for start in range(0, draws, rows):
+        n = min(rows, draws - start)
+        values = {p.id: draw(p.param, n, rng) for p in varying}
         results = evaluate(scenario, values)
         for j, option in enumerate(options):
-            expected = results[option]["expected"]
+            result = results[option]
+            expected = result["expected"]
             for perspective in PERSPECTIVES:
                 samples[perspective][start : start + n, j] = expected[perspective]
-            if qaly is not None and results[option]["qaly"] is not None:
-                qaly[start : start + n, j] = results[option]["qaly"]
-            for b, branch in enumerate(results[option]["branches"]):
-                cost = np.broadcast_to(branch["costs"]["patient"], (n,)).astype(float)
-                prob = np.broadcast_to(branch["probability"], (n,)).astype(float)
-                if start == 0:
-                    branch_costs[option].append(np.empty(draws))
-                    branch_probs[option].append(np.empty(draws))
-                branch_costs[option][b][start : start + n] = cost
-                branch_probs[option][b][start : start + n] = prob
+            if qaly is not None and result["qaly"] is not None:
+                qaly[start : start + n, j] = result["qaly"]
+            branches = result["branches"]
+            costs = np.empty((len(branches), n))
+            weights = np.empty((len(branches), n))
+            for b, branch in enumerate(branches):
+                costs[b] = branch["costs"]["patient"]
+                weights[b] = branch["probability"]
+            over_budget[option] += mixtures[option].add(costs.reshape(-1), weights.reshape(-1), oop_budget)
 
     summary = {o: {p: _stats(samples[p][:, j]) for p in PERSPECTIVES} for j, o in enumerate(options)}
-    p_cheapest = {
-        p: dict(zip(options, map(float, _p_cheapest(samples[p]) / draws), strict=True))
-        for p in ("patient", "insurer", "allowed", "societal")
-    }
+    p_cheapest = {p: dict(zip(options, map(float, _p_cheapest(samples[p]) / draws), strict=True)) for p in PERSPECTIVES}
     out_of_pocket = {}
     for option in options:
-        values = np.concatenate(branch_costs[option])
-        weights = np.concatenate(branch_probs[option]) / draws
-        percentiles = _weighted_percentiles(values, weights, OOP_PERCENTILES)
+        mixture = mixtures[option]
+        percentiles = mixture.percentiles(OOP_PERCENTILES)
         entry: dict[str, Any] = {
-            "mean": float(np.dot(values, weights)),
+            "mean": mixture.weighted_sum / draws,
             "percentiles": {f"p{q}": v for q, v in zip(OOP_PERCENTILES, percentiles, strict=True)},
         }
         if oop_budget is not None:
-            entry["p_over_budget"] = min(1.0, float(weights[values > oop_budget].sum() / weights.sum()))
+            entry["p_over_budget"] = min(1.0, over_budget[option] / mixture.total)
         out_of_pocket[option] = entry
     labels = tuple(scenario.pathways.get(o).label for o in options)
     return PsaResult(
