@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from .budget import budget_impact, budget_inputs_from_dict
+from .budget import budget_impact, budget_inputs_from_dict, budget_table, default_budget_inputs, proposal_mix
 from .costing import Comparison, compare, parameters
 from .errors import CostModelError, InputError
 from .exports import to_csv
@@ -110,16 +110,32 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--between", nargs=2, metavar=("OPTION_A", "OPTION_B"), help="the two options to compare")
     sens.add_argument("--low", type=float, default=None, help="search range (default: the number's own low)")
     sens.add_argument("--high", type=float, default=None, help="search range (default: the number's own high)")
+    sens.add_argument(
+        "--with-tornado",
+        dest="with_tornado",
+        action="store_true",
+        help="with --break-even, also print the one-way (tornado) results",
+    )
 
     budget = commands.add_parser("budget", help="budget impact for a member population")
     budget.add_argument("scenario", type=Path, help="scenario with a `budget` block, or give the options below")
-    budget.add_argument("--format", choices=("json", "csv"), default="json")
+    budget.add_argument("--format", choices=("json", "table", "csv"), default="json")
     budget.add_argument("--members", type=float)
     budget.add_argument("--episodes-per-1000", dest="episodes_per_1000", type=float)
     budget.add_argument("--current", type=_mix_arg, help="e.g. medication=0.6,physical_therapy=0.4")
     budget.add_argument("--proposed", type=_mix_arg, help="e.g. medication=0.5,dry_needling=0.5")
     budget.add_argument("--years", type=float)
     budget.add_argument("--growth", type=float)
+    budget.add_argument(
+        "--take-share",
+        dest="take_share",
+        type=float,
+        help="proposal: --to takes this share (0-1) of first-line care from the --from options",
+    )
+    budget.add_argument("--from", dest="from_options", help="options it takes the share from, e.g. medication,surgery")
+    budget.add_argument(
+        "--to", dest="to", default="dry_needling", help="option that takes the share (default dry_needling)"
+    )
 
     params = commands.add_parser("parameters", help="every number of a scenario with its id, range and source")
     params.add_argument("scenario", type=Path)
@@ -171,7 +187,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _sensitivity(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    result = one_way(scenario)
     found = None
     if args.break_even is not None:
         if args.between is None:
@@ -179,16 +194,21 @@ def _sensitivity(args: argparse.Namespace) -> int:
         found = break_even(
             scenario, args.break_even, *args.between, perspective=args.perspective, low=args.low, high=args.high
         )
+    # A break-even question gets its answer alone; the tornado only when asked for or when it is the question.
+    result = one_way(scenario) if found is None or args.with_tornado else None
     if args.format == "csv":
-        frames = [result.to_frame(args.perspective, option).assign(option=option) for option in scenario.compare]
-        rows = [frame for frame in frames if not frame.empty]
-        if rows:
-            table = pd.concat(rows, ignore_index=True)
-            print(to_csv(list(table.columns), table.itertuples(index=False)), end="")
+        if result is not None:
+            frames = [result.to_frame(args.perspective, option).assign(option=option) for option in scenario.compare]
+            rows = [frame for frame in frames if not frame.empty]
+            if rows:
+                table = pd.concat(rows, ignore_index=True)
+                print(to_csv(list(table.columns), table.itertuples(index=False)), end="")
         if found is not None:
             print(to_csv(["break_even_sentence"], [[found.sentence]]), end="")
         return 0
-    document: dict[str, Any] = {"schema_version": 1, "currency": scenario.currency, "tornado": result.to_dict()}
+    document: dict[str, Any] = {"schema_version": 1, "currency": scenario.currency}
+    if result is not None:
+        document["tornado"] = result.to_dict()
     if found is not None:
         document["break_even"] = found.to_dict()
     print(json.dumps(document, indent=2, allow_nan=False))
@@ -197,7 +217,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 def _budget(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    raw: dict[str, Any] = scenario.budget.as_dict() if scenario.budget is not None else {}
+    if scenario.budget is not None:
+        raw: dict[str, Any] = scenario.budget.as_dict()
+        assumptions: tuple[str, ...] = ("Members, episode rate and mixes from the scenario's budget block.",)
+    else:
+        defaults, assumptions = default_budget_inputs(scenario)
+        raw = defaults.as_dict()
     flags = {
         "members": args.members,
         "episodes_per_1000": args.episodes_per_1000,
@@ -207,11 +232,29 @@ def _budget(args: argparse.Namespace) -> int:
         "growth": args.growth,
     }
     raw.update({k: v for k, v in flags.items() if v is not None})
+    if args.take_share is not None or args.proposed is not None:
+        assumptions = tuple(a for a in assumptions if not a.startswith("Proposal:"))
+    if args.take_share is not None:
+        if args.proposed is not None:
+            raise InputError("command line", "--take-share", "either --take-share or --proposed, not both", None)
+        current = budget_inputs_from_dict(raw, scenario.compare, source="command line").current_mix
+        if args.from_options:
+            takers = [o.strip() for o in args.from_options.split(",") if o.strip()]
+        else:
+            takers = [o for o, share in current if o != args.to and share > 0]
+        raw["proposed_mix"] = proposal_mix(dict(current), args.take_share, takers, args.to)
+        assumptions = (
+            *assumptions,
+            f"Proposal from the command line: {args.to} takes {args.take_share:.1%} of first-line care from "
+            f"{', '.join(takers)} in proportion to their current shares.",
+        )
     inputs = budget_inputs_from_dict(raw, scenario.compare, source="command line")
-    result = budget_impact(scenario, inputs)
+    result = budget_impact(scenario, inputs, assumptions=assumptions)
     if args.format == "csv":
         years = [y.as_dict() for y in result.years]
         print(to_csv(list(years[0]), [list(y.values()) for y in years]), end="")
+    elif args.format == "table":
+        print(budget_table(result))
     else:
         print(json.dumps({"schema_version": 1, **result.to_dict()}, indent=2, allow_nan=False))
     return 0

@@ -696,9 +696,27 @@ class BreakEven:
     whole: bool
     currency: str
     sentence: str = ""
+    base_value: float | None = None  # the number's base case
+    base_a: float | None = None  # A's and B's cost at the base case
+    base_b: float | None = None
+    kind: str = ""  # "stays_cheaper", "already_dearer", "equal_at_base", "never", "always_equal"
 
     def to_dict(self) -> dict[str, Any]:
-        keys = ("parameter", "label", "option_a", "option_b", "perspective", "low", "high", "value", "sentence")
+        keys = (
+            "parameter",
+            "label",
+            "option_a",
+            "option_b",
+            "perspective",
+            "low",
+            "high",
+            "value",
+            "base_value",
+            "base_a",
+            "base_b",
+            "kind",
+            "sentence",
+        )
         return {k: getattr(self, k) for k in keys}
 
 
@@ -716,7 +734,29 @@ def break_even(
     """Where ``option_a`` and ``option_b`` cost the same as one number moves over its range.
 
     The range defaults to the number's own low..high. Whole numbers (visit counts) are searched
-    over whole values; others on a grid, then refined by Brent's method.
+    over whole values; others on a grid, then refined by Brent's method. When the costs cross
+    more than once, the crossing nearest the number's base case is reported, and the sentence
+    says whether A is cheaper at the base case ("stays cheaper unless …"), already costs more
+    ("cheaper only below …") or whether the order never changes within the range.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    parameter_id : str
+        Id of the number to move (see :func:`calculator.costing.parameters`).
+    option_a, option_b : str
+        The two compared options.
+    perspective : str
+        One of ``PERSPECTIVES``.
+    low, high : float, optional
+        Search range (the number's unit); default its own low and high.
+    grid : int
+        Grid points for numbers that are not whole.
+
+    Returns
+    -------
+    BreakEven
+        ``value`` (or None), the costs at the base case and a plain-language ``sentence``.
     """
     by_id = {p.id: p for p in parameters(scenario)}
     if parameter_id not in by_id:
@@ -738,11 +778,15 @@ def break_even(
     if target.probability and hi > 1:
         raise InputError("break-even", "high", "a probability from 0 to 1", hi)
 
-    def difference(xs: np.ndarray) -> np.ndarray:
+    def costs(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         results = evaluate(scenario, {parameter_id: xs})
         a = np.broadcast_to(results[option_a]["expected"][perspective], xs.shape)
         b = np.broadcast_to(results[option_b]["expected"][perspective], xs.shape)
-        return np.asarray(a - b, dtype=float)
+        return np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+
+    def difference(xs: np.ndarray) -> np.ndarray:
+        a, b = costs(xs)
+        return a - b
 
     if target.whole:
         xs = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
@@ -750,28 +794,45 @@ def break_even(
             xs = np.array([lo])
     else:
         xs = np.linspace(lo, hi, grid)
+    base_value = float(target.param.value)
+    base_a, base_b = (float(c[0]) for c in costs(np.array([base_value])))
     diff = difference(xs)
-    tolerance = 1e-9 * max(1.0, float(np.abs(diff).max()))
+    scale = max(1.0, float(np.abs(diff).max()), abs(base_a), abs(base_b))
+    tolerance = 1e-9 * scale
     sign = np.where(np.abs(diff) <= tolerance, 0, np.sign(diff))
+    base_sign = 0 if abs(base_a - base_b) <= tolerance else (1 if base_a > base_b else -1)
     value: float | None = None
     nonzero = np.flatnonzero(sign)
     a_cheaper_below: bool | None = None
     if len(nonzero):
-        a_cheaper_below = bool(sign[nonzero[0]] < 0)
-        first_sign = sign[nonzero[0]]
-        flips = np.flatnonzero(sign[nonzero] != first_sign)
-        if len(flips):
-            j = nonzero[flips[0]]  # first grid point where the order has changed
-            i = nonzero[flips[0] - 1]  # last grid point before it with the first order
+        flips = np.flatnonzero(sign[nonzero][1:] != sign[nonzero][:-1])
+        if len(flips) == 0:
+            a_cheaper_below = bool(sign[nonzero[0]] < 0)
+        else:
+            # each flip lies between grid points i (one order) and j (the other); take the nearest
+            # to the base case
+            pairs = [(int(nonzero[f]), int(nonzero[f + 1])) for f in flips]
+            i, j = min(pairs, key=lambda p: min(abs(xs[p[0]] - base_value), abs(xs[p[1]] - base_value)))
+            a_cheaper_below = bool(sign[i] < 0)
             if target.whole:
-                value = float(xs[j - 1])  # the last whole value at which A is not yet dearer
+                # the last whole value, counting up, at which A is not dearer (if A is cheaper
+                # below) or, counting down, at which A is not dearer (if A is cheaper above)
+                value = float(xs[j - 1]) if a_cheaper_below else float(xs[i + 1])
             elif sign[j - 1] == 0 and j - 1 > i:
                 value = float(xs[i + 1])  # equal over an interval: where equality starts
             else:
                 value = float(brentq(lambda x: float(difference(np.array([x]))[0]), xs[i], xs[j], xtol=1e-9))
-    elif len(sign):
-        a_cheaper_below = None  # equal over the whole range
     labels = {o: scenario.pathways.get(o).label for o in (option_a, option_b)}
+    if a_cheaper_below is None:
+        kind = "always_equal"
+    elif value is None:
+        kind = "never"
+    elif base_sign < 0:
+        kind = "stays_cheaper"
+    elif base_sign > 0:
+        kind = "already_dearer"
+    else:
+        kind = "equal_at_base"
     result = BreakEven(
         parameter=parameter_id,
         label=target.label,
@@ -787,6 +848,10 @@ def break_even(
         a_cheaper_below=a_cheaper_below,
         whole=target.whole,
         currency=scenario.currency,
+        base_value=base_value,
+        base_a=base_a,
+        base_b=base_b,
+        kind=kind,
     )
     return _with_sentence(result)
 
@@ -800,23 +865,51 @@ def _format_value(value: float, unit: str, currency: str) -> str:
 
 
 def _with_sentence(be: BreakEven) -> BreakEven:
-    """Attach the plain-language sentence, e.g. "Dry needling stays cheaper for you than
-    physical therapy alone unless it takes more than 9 sessions"."""
+    """Attach the plain-language sentence. Three answers are told apart:
+
+    - A is cheaper at the base case: "Dry needling stays cheaper for you than physical therapy
+      unless it takes more than 9 'Dry needling session' visits";
+    - A already costs more at the base case: "Dry needling already costs more for you than
+      physical therapy at the base case (5 visits: $496 vs $298); it costs no more only with
+      at most 2 visits";
+    - the order never changes within the range: "… across the whole range …: no break-even".
+    """
     words = PERSPECTIVE_WORDS[be.perspective]
     name = be.label.split(": ", 1)[-1]
     name = name[0].lower() + name[1:]
     span = f"{_format_value(be.low, be.unit, be.currency)} to {_format_value(be.high, be.unit, be.currency)}"
-    if be.a_cheaper_below is None:
-        text = f"{be.label_a} and {be.label_b} cost the same {words} whatever the {name} (from {span})."
-    elif be.value is None:
-        cheaper, dearer = (be.label_a, be.label_b) if be.a_cheaper_below else (be.label_b, be.label_a)
+    a, b = be.label_a, be.label_b
+    if be.kind == "always_equal":
+        text = f"{a} and {b} cost the same {words} whatever the {name} (from {span})."
+    elif be.kind == "never" or be.value is None:
+        cheaper, dearer = (a, b) if be.a_cheaper_below else (b, a)
         text = f"{cheaper} is cheaper {words} than {dearer} across the whole range of {name} ({span}): no break-even."
     else:
-        cheaper, dearer = (be.label_a, be.label_b) if be.a_cheaper_below else (be.label_b, be.label_a)
         shown = _format_value(be.value, be.unit, be.currency)
+        # the side of the break-even on which A is cheaper
+        a_side = "below" if be.a_cheaper_below else "above"
         if be.whole:
-            visit = be.label.split(": ", 1)[-1].replace(", number of visits", "").strip()
-            text = f"{cheaper} stays cheaper {words} than {dearer} unless it takes more than {shown} {visit!r} visits."
+            pathway, _, rest = be.label.partition(": ")
+            visit = rest.replace(", number of visits", "").strip()
+            at_most = f"{pathway} takes at most {shown} {visit!r} visits"
+            at_least = f"{pathway} takes at least {shown} {visit!r} visits"
+            a_condition = at_most if be.a_cheaper_below else at_least
+            more_or_fewer = "more" if be.a_cheaper_below else "fewer"
+            unless = f"{pathway} takes {more_or_fewer} than {shown} {visit!r} visits"
         else:
-            text = f"{cheaper} stays cheaper {words} than {dearer} unless the {name} is above {shown}."
+            a_condition = f"the {name} is {a_side} {shown}"
+            unless = f"the {name} is {'above' if be.a_cheaper_below else 'below'} {shown}"
+        base = ""
+        if be.base_value is not None and be.base_a is not None and be.base_b is not None:
+            at = _format_value(be.base_value, be.unit, be.currency) + (" visits" if be.whole else "")
+            base = f" ({at}: {format_money(be.base_a, be.currency)} vs {format_money(be.base_b, be.currency)})"
+        if be.kind == "stays_cheaper":
+            text = f"{a} stays cheaper {words} than {b} unless {unless}."
+        elif be.kind == "already_dearer":
+            text = (
+                f"{a} already costs more {words} than {b} at the base case{base}; "
+                f"it costs no more only if {a_condition}."
+            )
+        else:
+            text = f"{a} and {b} cost the same {words} at the base case{base}; {a} costs no more only if {a_condition}."
     return BreakEven(**{**be.__dict__, "sentence": text})

@@ -178,25 +178,73 @@ class TestOneWay:
 
 class TestBreakEven:
     def test_whole_number_break_even(self):
-        # dn = n × $80, pt = $240 → equal at n = 3; dn is cheaper unless it takes more than 3.
+        # dn = n × $80, pt = $240 → equal at n = 3. At the base case of 5 sessions dn already
+        # costs 5 × $80 = $400 > $240, so it costs no more only with at most 3 sessions.
         s = two_options(dn_sessions=Param(5.0, "gamma", 1.0, 10.0))
         found = break_even(s, "pathway/dn/visit/0/count", "dn", "pt")
         assert found.value == 3
         assert found.a_cheaper_below is True
-        assert "unless it takes more than 3" in found.sentence
+        assert found.kind == "already_dearer"
+        assert (found.base_a, found.base_b) == (400.0, 240.0)
+        assert "already costs more" in found.sentence and "at most 3 's' visits" in found.sentence
+        assert "(5 visits: $400 vs $240)" in found.sentence
+
+    def test_whole_number_stays_cheaper(self):
+        # Base case 2 sessions: dn 2 × $80 = $160 < $240; it stays cheaper up to 3 sessions
+        # ($240 = $240) and costs more from 4 ($320).
+        s = two_options(dn_sessions=Param(2.0, "gamma", 1.0, 10.0))
+        found = break_even(s, "pathway/dn/visit/0/count", "dn", "pt")
+        assert (found.kind, found.value) == ("stays_cheaper", 3)
+        assert found.sentence == "Dn stays cheaper for you than Pt unless Dn takes more than 3 's' visits."
+
+    def test_cheaper_above_the_break_even(self):
+        # The number moved is pt's visit count (base 2: pt $240 vs dn $400, dn dearer). pt costs
+        # 120 × n, so dn ($400) costs no more once pt takes at least 4 visits ($480); 3 gives $360.
+        s = two_options()
+        s = dataclasses.replace(
+            s,
+            pathways=dataclasses.replace(
+                s.pathways,
+                pathways=(
+                    s.pathways.get("dn"),
+                    dataclasses.replace(
+                        s.pathways.get("pt"),
+                        visits=(dataclasses.replace(s.pathways.get("pt").visits[0], count=Param(2.0, "gamma", 1, 8)),),
+                    ),
+                ),
+            ),
+        )
+        found = break_even(s, "pathway/pt/visit/0/count", "dn", "pt")
+        assert (found.kind, found.value, found.a_cheaper_below) == ("already_dearer", 4, False)
+        assert "it costs no more only if Pt takes at least 4 'v' visits" in found.sentence
 
     def test_price_break_even_by_root_finding(self):
         # dn = 5 × price, pt = $240 → break-even price $48.
         s = two_options()
         found = break_even(s, "price/self_pay/NEEDLE", "dn", "pt", "allowed", low=0, high=100)
         assert found.value == pytest.approx(48.0, abs=1e-6)
-        assert "above $48" in found.sentence
+        # base price $80: dn already costs 5 × $80 = $400 against $240
+        assert found.kind == "already_dearer"
+        assert (
+            "already costs more in total billed cost than Pt at the base case ($80.00: $400 vs $240)" in found.sentence
+        )
+        assert "only if the price of NEEDLE" in found.sentence and "is below $48" in found.sentence
+
+    def test_price_break_even_while_cheaper(self):
+        # Cheaper needle ($40 at the base case) via an override: dn 5 × $40 = $200 < $240; it
+        # stays cheaper unless the price is above $48.
+        s = dataclasses.replace(two_options(), price_overrides=(("NEEDLE", Param(40.0)),))
+        found = break_even(s, "price/override/NEEDLE", "dn", "pt", "allowed", low=0, high=100)
+        assert found.kind == "stays_cheaper"
+        assert found.value == pytest.approx(48.0, abs=1e-6)
+        assert found.sentence.endswith("is above $48.00.")
 
     def test_no_break_even_in_range(self):
         s = two_options()
         found = break_even(s, "price/self_pay/NEEDLE", "dn", "pt", "allowed", low=60, high=100)
         assert found.value is None
         assert "no break-even" in found.sentence
+        assert found.kind == "never"
         assert found.sentence.startswith("Pt is cheaper")
 
     def test_number_without_range_needs_one(self):
