@@ -6,6 +6,8 @@
     python -m calculator budget SCENARIO [--members N --episodes-per-1000 R --current MIX --proposed MIX
                                           --years Y --growth G]
     python -m calculator parameters SCENARIO [--format csv|json]
+    python -m calculator report SCENARIO --format xlsx|html|pdf --out FILE [--draws N] [--budget]
+                         [--results-json FILE] [--psa-draws FILE.csv|FILE.parquet]
     python -m calculator validate FILE [FILE ...]
 
 Invalid input exits 2 with one line on stderr and no traceback.
@@ -137,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", dest="to", default="dry_needling", help="option that takes the share (default dry_needling)"
     )
 
+    report = commands.add_parser("report", help="the analyst workbook (xlsx) or the patient handout (html, pdf)")
+    report.add_argument("scenario", type=Path)
+    report.add_argument("--format", choices=("xlsx", "html", "pdf"), default="xlsx")
+    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument(
+        "--draws", type=_draws, default=None, help="PSA draws for the workbook (default: the scenario's; 0 = none)"
+    )
+    report.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    report.add_argument("--budget", action="store_true", help="add the budget impact sheet (xlsx)")
+    report.add_argument("--results-json", dest="results_json", type=Path, help="also write every result as JSON (xlsx)")
+    report.add_argument(
+        "--psa-draws", dest="psa_draws", type=Path, help="also write the PSA draws (.csv, or .parquet) (xlsx)"
+    )
+
     params = commands.add_parser("parameters", help="every number of a scenario with its id, range and source")
     params.add_argument("scenario", type=Path)
     params.add_argument("--format", choices=("json", "csv"), default="csv")
@@ -155,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sensitivity": _sensitivity,
             "budget": _budget,
             "parameters": _parameters,
+            "report": _report,
         }[args.command]
         return command(args)
     except CostModelError as exc:
@@ -257,6 +274,56 @@ def _budget(args: argparse.Namespace) -> int:
         print(budget_table(result))
     else:
         print(json.dumps({"schema_version": 1, **result.to_dict()}, indent=2, allow_nan=False))
+    return 0
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a file that can be written", found_text=f"{path} ({exc.strerror})"
+        ) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    comparison = compare(scenario)
+    if args.format in ("html", "pdf"):
+        from .report import handout_html, handout_pdf
+        from .serialize import input_hash
+
+        digest = input_hash(scenario)
+        if args.format == "html":
+            _write(args.out, handout_html(comparison, input_hash=digest))
+        else:
+            _write(args.out, handout_pdf(comparison, input_hash=digest))
+        return 0
+    from .workbook import psa_draws_csv, psa_draws_parquet, results_json, workbook_bytes
+
+    draws = scenario.psa.draws if args.draws is None else args.draws
+    seed = scenario.psa.seed if args.seed is None else args.seed
+    psa = run_psa(scenario, draws=draws, seed=seed) if draws > 0 else None
+    budget = None
+    if args.budget:
+        if scenario.budget is not None:
+            budget = budget_impact(scenario, scenario.budget, comparison, ("Inputs from the scenario's budget block.",))
+        else:
+            inputs, assumptions = default_budget_inputs(scenario)
+            budget = budget_impact(scenario, inputs, comparison, assumptions)
+    tornado = one_way(scenario)
+    _write(args.out, workbook_bytes(comparison, psa=psa, one_way_result=tornado, budget=budget))
+    if args.results_json is not None:
+        document = results_json(comparison, psa=psa, one_way_result=tornado, budget=budget)
+        _write(args.results_json, json.dumps(document, indent=2, allow_nan=False))
+    if args.psa_draws is not None:
+        if psa is None:
+            raise InputError("command line", "--psa-draws", "a PSA (--draws above 0)", draws)
+        parquet = psa_draws_parquet(psa) if args.psa_draws.suffix.lower() == ".parquet" else None
+        _write(args.psa_draws, parquet if parquet is not None else psa_draws_csv(psa))
     return 0
 
 
