@@ -141,7 +141,7 @@ def reference_psa(scenario: Scenario, draws: int, seed: int) -> dict:
         lowest = costs.min(axis=1, keepdims=True)
         is_lowest = costs <= lowest + 1e-9 * np.maximum(1.0, np.abs(lowest))
         out["p_cheapest"][perspective] = dict(
-            zip(options, (is_lowest / is_lowest.sum(axis=1, keepdims=True)).mean(axis=0))
+            zip(options, (is_lowest / is_lowest.sum(axis=1, keepdims=True)).mean(axis=0), strict=True)
         )
         for j, o in enumerate(options):
             column = costs[:, j]

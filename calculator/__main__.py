@@ -208,8 +208,9 @@ def _sensitivity(args: argparse.Namespace) -> int:
     if args.break_even is not None:
         if args.between is None:
             raise InputError("command line", "--between", "two options to compare with --break-even", None)
+        option_a, option_b = args.between
         found = break_even(
-            scenario, args.break_even, *args.between, perspective=args.perspective, low=args.low, high=args.high
+            scenario, args.break_even, option_a, option_b, perspective=args.perspective, low=args.low, high=args.high
         )
     # A break-even question gets its answer alone; the tornado only when asked for or when it is the question.
     result = one_way(scenario) if found is None or args.with_tornado else None
