@@ -231,7 +231,8 @@ class _MixturePercentiles:
     weights to the bins (one binary search per value over a few hundred edges). A percentile's
     bin is then found from the cumulative bin masses and only that bin is sorted, which gives
     exactly the value a full weighted sort would. When the values do not fit the memory budget
-    they are not kept and the percentile is interpolated inside its bin (of 1/4096 of the mass).
+    they are not kept and the percentile is interpolated inside its bin (of about 1/4096 of the
+    mass, the chunks being independent draws), or read exactly where the bin holds one value.
     """
 
     def __init__(self, keep: bool) -> None:
@@ -256,7 +257,10 @@ class _MixturePercentiles:
             if cumulative[-1] > 0:
                 targets = np.linspace(0, cumulative[-1], count + 1)[1:-1]
                 picks = np.minimum(np.searchsorted(cumulative, targets), len(order) - 1)
-                self.edges = np.unique(values[sub][order][picks])
+                picked = np.unique(values[sub][order][picks])
+                # each picked value also ends a bin of its own, [v, next float): a value many
+                # draws share (a copay, a cap) then fills one bin with nothing else in it
+                self.edges = np.unique(np.concatenate([picked, np.nextafter(picked, np.inf)]))
             else:
                 self.edges = np.empty(0)
             self.mass = np.zeros(len(self.edges) + 1)
@@ -301,6 +305,9 @@ class _MixturePercentiles:
             else:
                 lower = self.edges[b - 1] if b > 0 else self.low
                 upper = self.edges[b] if b < len(self.edges) else self.high
+                if b > 0 and b < len(self.edges) and upper == np.nextafter(lower, np.inf):
+                    out.append(float(lower))  # a bin holding one value only
+                    continue
                 share = (target - before) / self.mass[b] if self.mass[b] > 0 else 0.0
                 out.append(float(lower + min(max(share, 0.0), 1.0) * (upper - lower)))
         return out
