@@ -224,16 +224,28 @@ def _p_cheapest(costs: np.ndarray) -> np.ndarray:
     return np.array([float((flags / tied).sum()) for flags in is_lowest])
 
 
+def _strided(values: np.ndarray, count: int) -> np.ndarray:
+    """Indices of about ``count`` evenly spread elements (chunks are laid out branch by branch)."""
+    return np.arange(0, len(values), max(1, len(values) // max(count, 1)))
+
+
 class _MixturePercentiles:
     """Weighted percentiles of the out-of-pocket mixture (draws × branches) without a full sort.
 
-    The first chunk sets bin edges at weighted quantiles of a subsample; every chunk adds its
-    weights to the bins (one binary search per value over a few hundred edges). A percentile's
-    bin is then found from the cumulative bin masses and only that bin is sorted, which gives
-    exactly the value a full weighted sort would. When the values do not fit the memory budget
-    they are not kept and the percentile is interpolated inside its bin (of about 1/4096 of the
-    mass, the chunks being independent draws), or read exactly where the bin holds one value.
+    When the values fit the memory budget they are kept, and each percentile is found exactly:
+    a subsample's weighted quantiles bracket it, one pass over the values adds up the weight
+    below the bracket and picks the values inside it (a few percent of them), and only those are
+    sorted. If the bracket missed (rare), it is widened and the pass repeated, so the answer is
+    always the one a full weighted sort would give.
+
+    Otherwise the values are not kept: the first chunk sets bin edges at the weighted quantiles
+    of a subsample (and a bin of its own for each value many draws share, such as a copay or a
+    cap); every chunk adds its weights to the bins, and the percentile is interpolated inside its
+    bin of about 1/4096 of the mass, or read exactly where the bin holds one value.
     """
+
+    SUBSAMPLE = 16_384
+    MARGIN = 0.02  # bracket half-width in probability; 5 standard errors of the subsample's quantile
 
     def __init__(self, keep: bool) -> None:
         self.keep = keep
@@ -241,7 +253,6 @@ class _MixturePercentiles:
         self.mass: np.ndarray | None = None
         self.values: list[np.ndarray] = []
         self.weights: list[np.ndarray] = []
-        self.bins: list[np.ndarray] = []
         self.total = 0.0
         self.weighted_sum = 0.0
         self.low = math.inf
@@ -249,67 +260,96 @@ class _MixturePercentiles:
 
     def add(self, values: np.ndarray, weights: np.ndarray, oop_budget: float | None) -> float:
         """Add one chunk (flat arrays); returns the chunk's weight above ``oop_budget``."""
+        self.total += float(weights.sum())
+        # not np.dot: a BLAS call wakes its thread pool, which costs more than the sum on a busy machine
+        self.weighted_sum += float(np.multiply(values, weights).sum())
+        if self.keep:
+            self.values.append(values)
+            self.weights.append(weights)
+        else:
+            self._bin(values, weights)
+        return 0.0 if oop_budget is None else float(weights[values > oop_budget].sum())
+
+    def _bin(self, values: np.ndarray, weights: np.ndarray) -> None:
+        if len(values):
+            self.low = min(self.low, float(values.min()))
+            self.high = max(self.high, float(values.max()))
         if self.edges is None:
-            count = 256 if self.keep else 4096
-            sub = slice(0, min(len(values), 64 * count))
-            order = np.argsort(values[sub], kind="stable")
-            cumulative = np.cumsum(weights[sub][order])
-            if cumulative[-1] > 0:
+            count = 4096
+            pick = _strided(values, 16 * count)
+            sub_values, sub_weights = values[pick], weights[pick]
+            order = np.argsort(sub_values, kind="stable")
+            cumulative = np.cumsum(sub_weights[order])
+            picked = np.empty(0)
+            if len(cumulative) and cumulative[-1] > 0:
                 targets = np.linspace(0, cumulative[-1], count + 1)[1:-1]
-                picks = np.minimum(np.searchsorted(cumulative, targets), len(order) - 1)
-                picked = np.unique(values[sub][order][picks])
-                # each picked value also ends a bin of its own, [v, next float): a value many
-                # draws share (a copay, a cap) then fills one bin with nothing else in it
-                self.edges = np.unique(np.concatenate([picked, np.nextafter(picked, np.inf)]))
-            else:
-                self.edges = np.empty(0)
+                at = np.minimum(np.searchsorted(cumulative, targets), len(order) - 1)
+                picked = np.unique(sub_values[order][at])
+            self.edges = np.unique(np.concatenate([picked, np.nextafter(picked, np.inf)]))
             self.mass = np.zeros(len(self.edges) + 1)
         assert self.mass is not None
         bins = np.searchsorted(self.edges, values, side="right")
         self.mass += np.bincount(bins, weights, minlength=len(self.mass))
-        self.total += float(weights.sum())
-        self.weighted_sum += float(np.dot(values, weights))
-        if self.keep:
-            self.values.append(values)
-            self.weights.append(weights)
-            self.bins.append(bins)
-        elif len(values):  # the ends of the outer bins, for interpolation
-            self.low = min(self.low, float(values.min()))
-            self.high = max(self.high, float(values.max()))
-        return 0.0 if oop_budget is None else float(weights[values > oop_budget].sum())
 
     def percentiles(self, percents: Sequence[float]) -> list[float]:
+        return self._exact(percents) if self.keep else self._binned(percents)
+
+    def _exact(self, percents: Sequence[float]) -> list[float]:
+        total = self.total
+        share = self.SUBSAMPLE // max(1, len(self.values))
+        picks = [_strided(v, share) for v in self.values]
+        sub_values = np.concatenate([v[i] for v, i in zip(self.values, picks, strict=True)])
+        sub_weights = np.concatenate([w[i] for w, i in zip(self.weights, picks, strict=True)])
+        order = np.argsort(sub_values, kind="stable")
+        sorted_sub = sub_values[order]
+        cumulative = np.cumsum(sub_weights[order])
+        cumulative /= cumulative[-1] if cumulative[-1] > 0 else 1.0
+        out = []
+        for q in percents:
+            target = q / 100.0 * total - 1e-12 * total
+            p = q / 100.0
+            lo = -math.inf if p - self.MARGIN <= 0 else float(sorted_sub[np.searchsorted(cumulative, p - self.MARGIN)])
+            hi_at = np.searchsorted(cumulative, p + self.MARGIN, side="right")
+            hi = math.inf if p + self.MARGIN >= 1 or hi_at >= len(sorted_sub) else float(sorted_sub[hi_at])
+            while True:
+                below = 0.0
+                inside_values, inside_weights = [], []
+                for values, weights in zip(self.values, self.weights, strict=True):
+                    if lo > -math.inf:
+                        below += float(weights[values < lo].sum())
+                    inside = np.flatnonzero((values >= lo) & (values < hi))
+                    inside_values.append(values[inside])
+                    inside_weights.append(weights[inside])
+                bracket_values = np.concatenate(inside_values)
+                bracket_weights = np.concatenate(inside_weights)
+                if below >= target and lo > -math.inf:
+                    lo = -math.inf  # the bracket started too high: widen it downwards
+                elif below + float(bracket_weights.sum()) < target and hi < math.inf:
+                    hi = math.inf  # or it ended too low: widen it upwards
+                else:
+                    break
+            order_in = np.argsort(bracket_values, kind="stable")
+            running = below + np.cumsum(bracket_weights[order_in])
+            at = min(int(np.searchsorted(running, target, side="left")), len(order_in) - 1)
+            out.append(float(bracket_values[order_in][at]))
+        return out
+
+    def _binned(self, percents: Sequence[float]) -> list[float]:
         assert self.mass is not None and self.edges is not None
         cumulative = np.cumsum(self.mass)
         total = cumulative[-1]
-        targets = [q / 100.0 * total for q in percents]
-        found = [min(int(np.searchsorted(cumulative, t, side="left")), len(self.mass) - 1) for t in targets]
-        if self.keep:
-            # One pass picks every value in a bin some percentile falls in; each is sorted alone.
-            wanted = np.zeros(len(self.mass), dtype=bool)
-            wanted[found] = True
-            picks = [np.flatnonzero(wanted[bins]) for bins in self.bins]
-            values = np.concatenate([v[i] for v, i in zip(self.values, picks, strict=True)])
-            weights = np.concatenate([w[i] for w, i in zip(self.weights, picks, strict=True)])
-            bins = np.concatenate([b[i] for b, i in zip(self.bins, picks, strict=True)])
         out = []
-        for target, b in zip(targets, found, strict=True):
+        for q in percents:
+            target = q / 100.0 * total
+            b = min(int(np.searchsorted(cumulative, target, side="left")), len(self.mass) - 1)
             before = cumulative[b - 1] if b > 0 else 0.0
-            if self.keep:
-                in_bin = bins == b
-                bin_values, bin_weights = values[in_bin], weights[in_bin]
-                order = np.argsort(bin_values, kind="stable")
-                running = before + np.cumsum(bin_weights[order])
-                at = min(int(np.searchsorted(running, target - 1e-12 * total, side="left")), len(order) - 1)
-                out.append(float(bin_values[order][at]))
-            else:
-                lower = self.edges[b - 1] if b > 0 else self.low
-                upper = self.edges[b] if b < len(self.edges) else self.high
-                if b > 0 and b < len(self.edges) and upper == np.nextafter(lower, np.inf):
-                    out.append(float(lower))  # a bin holding one value only
-                    continue
-                share = (target - before) / self.mass[b] if self.mass[b] > 0 else 0.0
-                out.append(float(lower + min(max(share, 0.0), 1.0) * (upper - lower)))
+            lower = self.edges[b - 1] if b > 0 else self.low
+            upper = self.edges[b] if b < len(self.edges) else self.high
+            if 0 < b < len(self.edges) and upper == np.nextafter(lower, np.inf):
+                out.append(float(lower))  # a bin holding one value only
+                continue
+            share = (target - before) / self.mass[b] if self.mass[b] > 0 else 0.0
+            out.append(float(lower + min(max(share, 0.0), 1.0) * (upper - lower)))
         return out
 
 
@@ -483,7 +523,7 @@ def run_psa(
     has_qaly = any(pw.qaly_gain is not None for option in options for pw in scenario.pathways.chain(option))
     qaly = np.zeros((draws, k), order="F") if has_qaly else None
     branch_count = sum(len(scenario.pathways.chain(o)) for o in options)
-    keep = draws * branch_count * 24 <= MIXTURE_BUDGET  # value, weight and bin
+    keep = draws * branch_count * 16 <= MIXTURE_BUDGET  # value and weight
     mixtures = {o: _MixturePercentiles(keep) for o in options}
     over_budget = dict.fromkeys(options, 0.0)
     rows = _chunk_rows(scenario, len(varying), chunk)
