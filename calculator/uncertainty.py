@@ -278,7 +278,7 @@ class _MixturePercentiles:
             count = 4096
             pick = _strided(values, 16 * count)
             sub_values, sub_weights = values[pick], weights[pick]
-            order = np.argsort(sub_values, kind="stable")
+            order = np.argsort(sub_values)
             cumulative = np.cumsum(sub_weights[order])
             picked = np.empty(0)
             if len(cumulative) and cumulative[-1] > 0:
@@ -296,11 +296,19 @@ class _MixturePercentiles:
 
     def _exact(self, percents: Sequence[float]) -> list[float]:
         total = self.total
+        if sum(len(v) for v in self.values) <= 4 * self.SUBSAMPLE:
+            # small: one sort costs less than a subsample and its brackets (ties share a value,
+            # so the sort need not be stable)
+            values, weights = np.concatenate(self.values), np.concatenate(self.weights)
+            order = np.argsort(values)
+            running = np.cumsum(weights[order])
+            at = np.searchsorted(running, np.asarray(percents) / 100.0 * total - 1e-12 * total, side="left")
+            return [float(values[order][min(int(i), len(values) - 1)]) for i in at]
         share = self.SUBSAMPLE // max(1, len(self.values))
         picks = [_strided(v, share) for v in self.values]
         sub_values = np.concatenate([v[i] for v, i in zip(self.values, picks, strict=True)])
         sub_weights = np.concatenate([w[i] for w, i in zip(self.weights, picks, strict=True)])
-        order = np.argsort(sub_values, kind="stable")
+        order = np.argsort(sub_values)
         sorted_sub = sub_values[order]
         cumulative = np.cumsum(sub_weights[order])
         cumulative /= cumulative[-1] if cumulative[-1] > 0 else 1.0
@@ -328,7 +336,7 @@ class _MixturePercentiles:
                     hi = math.inf  # or it ended too low: widen it upwards
                 else:
                     break
-            order_in = np.argsort(bracket_values, kind="stable")
+            order_in = np.argsort(bracket_values)
             running = below + np.cumsum(bracket_weights[order_in])
             at = min(int(np.searchsorted(running, target, side="left")), len(order_in) - 1)
             out.append(float(bracket_values[order_in][at]))

@@ -4,6 +4,7 @@ heormodel's run_psa, and its CEAC. Run with the peers' venv: python heormodel_mo
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ def distribution(entry):
 
 
 def main(spec_path: str, draws: int) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()  # everything after the imports
     spec = load_spec(spec_path)
     parameters = ParameterSet({name: distribution(e) for name, e in spec["parameters"].items()})
     sample = parameters.sample(draws, seed=1)
@@ -45,7 +47,9 @@ def main(spec_path: str, draws: int) -> None:
 
     outcomes = run_psa(model, sample, seed=1, sequential=True).outcomes
     curve = ceac(outcomes, wtp=list(np.linspace(0, 150_000, 31)))
-    print(len(curve))
+    assert len(curve) == 31
+
+    print(f"elapsed {time.perf_counter() - wall} {time.process_time() - cpu}")
 
 
 if __name__ == "__main__":

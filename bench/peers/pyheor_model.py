@@ -6,6 +6,7 @@ python pyheor_model.py SPEC DRAWS."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ def distribution(entry):
 
 
 def main(spec_path: str, draws: int) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()  # everything after the imports
     spec = load_spec(spec_path)
     dists = {name: distribution(e) for name, e in spec["parameters"].items()}
     rng = np.random.default_rng(1)
@@ -46,7 +48,9 @@ def main(spec_path: str, draws: int) -> None:
         (np.argmax(w * qalys - costs, axis=1)[:, None] == np.arange(len(options))).mean(axis=0)
         for w in np.linspace(0, 150_000, 31)
     ]
-    print(len(curve), costs.mean(axis=0))
+    assert len(curve) == 31 and costs.shape == (draws, len(options))
+
+    print(f"elapsed {time.perf_counter() - wall} {time.process_time() - cpu}")
 
 
 if __name__ == "__main__":
