@@ -316,26 +316,30 @@ class _MixturePercentiles:
         for q in percents:
             target = q / 100.0 * total - 1e-12 * total
             p = q / 100.0
-            lo = -math.inf if p - self.MARGIN <= 0 else float(sorted_sub[np.searchsorted(cumulative, p - self.MARGIN)])
-            hi_at = np.searchsorted(cumulative, p + self.MARGIN, side="right")
-            hi = math.inf if p + self.MARGIN >= 1 or hi_at >= len(sorted_sub) else float(sorted_sub[hi_at])
+            margin = self.MARGIN
             while True:
+                # the bracket [lo, hi] is closed, so a value many draws share (a copay, a cap)
+                # makes a bracket of that one value rather than an empty one
+                lo = -math.inf if p - margin <= 0 else float(sorted_sub[np.searchsorted(cumulative, p - margin)])
+                hi_at = np.searchsorted(cumulative, p + margin, side="left")
+                hi = math.inf if p + margin >= 1 or hi_at >= len(sorted_sub) else float(sorted_sub[hi_at])
                 below = 0.0
                 inside_values, inside_weights = [], []
                 for values, weights in zip(self.values, self.weights, strict=True):
                     if lo > -math.inf:
                         below += float(weights[values < lo].sum())
-                    inside = np.flatnonzero((values >= lo) & (values < hi))
+                    inside = np.flatnonzero((values >= lo) & (values <= hi))
                     inside_values.append(values[inside])
                     inside_weights.append(weights[inside])
                 bracket_values = np.concatenate(inside_values)
                 bracket_weights = np.concatenate(inside_weights)
-                if below >= target and lo > -math.inf:
-                    lo = -math.inf  # the bracket started too high: widen it downwards
-                elif below + float(bracket_weights.sum()) < target and hi < math.inf:
-                    hi = math.inf  # or it ended too low: widen it upwards
-                else:
+                missed = below >= target > 0 or below + float(bracket_weights.sum()) < target
+                if not missed or (lo == -math.inf and hi == math.inf):
                     break
+                margin *= 4  # the subsample misplaced the bracket (rare): widen it and look again
+            if len(bracket_values) and bracket_values.min() == bracket_values.max():
+                out.append(float(bracket_values[0]))
+                continue
             order_in = np.argsort(bracket_values)
             running = below + np.cumsum(bracket_weights[order_in])
             at = min(int(np.searchsorted(running, target, side="left")), len(order_in) - 1)
