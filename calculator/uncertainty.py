@@ -4,8 +4,8 @@ All three reuse :func:`calculator.costing.evaluate`, which takes every parameter
 base value or as an array of values. A probabilistic analysis is one array per uncertain number
 that can change a cost (one entry per draw, processed in chunks sized to a memory budget; large
 runs sample by inverse-CDF tables, and the out-of-pocket percentiles avoid a full sort); a
-one-way analysis is one array of length 2P with each number at its low and its high in turn; a break-even search is a grid. None
-of them loops over draws in Python.
+one-way analysis is one array of length 2P with each number at its low and its high in turn;
+a break-even search is a grid. None of them loops over draws in Python.
 """
 
 from __future__ import annotations
