@@ -303,8 +303,8 @@ class _MixturePercentiles:
             values, weights = np.concatenate(self.values), np.concatenate(self.weights)
             order = np.argsort(values)
             running = np.cumsum(weights[order])
-            at = np.searchsorted(running, np.asarray(percents) / 100.0 * total - 1e-12 * total, side="left")
-            return [float(values[order][min(int(i), len(values) - 1)]) for i in at]
+            found = np.searchsorted(running, np.asarray(percents) / 100.0 * total - 1e-12 * total, side="left")
+            return [float(values[order][min(int(i), len(values) - 1)]) for i in found]
         share = self.SUBSAMPLE // max(1, len(self.values))
         picks = [_strided(v, share) for v in self.values]
         sub_values = np.concatenate([v[i] for v, i in zip(self.values, picks, strict=True)])
