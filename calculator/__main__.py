@@ -7,8 +7,9 @@
                                           --years Y --growth G]
     python -m calculator parameters SCENARIO [--format csv|json]
     python -m calculator validate FILE [FILE ...]
-    python -m calculator report SCENARIO --format html|pdf --out FILE [--lang es] [--draws N] [--seed S]
-                         [--checklist KEY,KEY] [--clinic NAME]
+    python -m calculator report SCENARIO --format xlsx|html|pdf --out FILE [--draws N] [--seed S]
+                         xlsx: [--budget] [--results-json FILE] [--psa-draws FILE.csv|FILE.parquet]
+                         html, pdf: [--lang es] [--checklist KEY,KEY] [--clinic NAME]
     python -m calculator schema [--out data/schema]
     python -m calculator prices build [--locality L] [--out FILE] [--rvu F --gpci F --anesthesia F --opps F]
     python -m calculator prices regions
@@ -29,7 +30,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from .budget import budget_impact, budget_inputs_from_dict
+from .budget import budget_impact, budget_inputs_from_dict, budget_table, default_budget_inputs, proposal_mix
 from .costing import Comparison, compare, parameters
 from .errors import CostModelError, InputError
 from .exports import to_csv
@@ -117,16 +118,47 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--between", nargs=2, metavar=("OPTION_A", "OPTION_B"), help="the two options to compare")
     sens.add_argument("--low", type=float, default=None, help="search range (default: the number's own low)")
     sens.add_argument("--high", type=float, default=None, help="search range (default: the number's own high)")
+    sens.add_argument(
+        "--with-tornado",
+        dest="with_tornado",
+        action="store_true",
+        help="with --break-even, also print the one-way (tornado) results",
+    )
 
     budget = commands.add_parser("budget", help="budget impact for a member population")
     budget.add_argument("scenario", type=Path, help="scenario with a `budget` block, or give the options below")
-    budget.add_argument("--format", choices=("json", "csv"), default="json")
+    budget.add_argument("--format", choices=("json", "table", "csv"), default="json")
     budget.add_argument("--members", type=float)
     budget.add_argument("--episodes-per-1000", dest="episodes_per_1000", type=float)
     budget.add_argument("--current", type=_mix_arg, help="e.g. medication=0.6,physical_therapy=0.4")
     budget.add_argument("--proposed", type=_mix_arg, help="e.g. medication=0.5,dry_needling=0.5")
     budget.add_argument("--years", type=float)
     budget.add_argument("--growth", type=float)
+    budget.add_argument(
+        "--take-share",
+        dest="take_share",
+        type=float,
+        help="proposal: --to takes this share (0-1) of first-line care from the --from options",
+    )
+    budget.add_argument("--from", dest="from_options", help="options it takes the share from, e.g. medication,surgery")
+    budget.add_argument(
+        "--to", dest="to", default="dry_needling", help="option that takes the share (default dry_needling)"
+    )
+
+    report = commands.add_parser("report", help="the analyst workbook (xlsx) or the patient handout (html, pdf)")
+    report.add_argument("scenario", type=Path)
+    report.add_argument("--format", choices=("xlsx", "html", "pdf"), required=True)
+    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument(
+        "--draws", type=_draws, default=None, help="PSA draws for the workbook (default: the scenario's; 0 = none)"
+    )
+    report.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
+    report.add_argument("--budget", action="store_true", help="add the budget impact sheet (xlsx)")
+    report.add_argument("--results-json", dest="results_json", type=Path, help="also write every result as JSON (xlsx)")
+    report.add_argument(
+        "--psa-draws", dest="psa_draws", type=Path, help="also write the PSA draws (.csv, or .parquet) (xlsx)"
+    )
+    _add_handout_options(report)
 
     params = commands.add_parser("parameters", help="every number of a scenario with its id, range and source")
     params.add_argument("scenario", type=Path)
@@ -135,7 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("validate", help="check price tables, pathway files and scenarios")
     check.add_argument("files", type=Path, nargs="+")
 
-    _add_report_handout(commands)
     schema = commands.add_parser("schema", help="write the JSON Schemas of the file formats")
     schema.add_argument("--out", type=Path, default=DATA_DIR / "schema", help="folder (default: data/schema)")
     prices = commands.add_parser("prices", help="build price tables from CMS fee schedule files (SPEC §3.1b)")
@@ -171,20 +202,12 @@ def error_lines(error: CostModelError) -> list[str]:
     return [*(f"error: {p}" for p in shown), f"error: and {len(problems) - len(shown)} more problems."]
 
 
-def _add_report_handout(commands: Any) -> None:
-    """The `report` subcommand's handout formats (HTML, PDF): the same handout the app downloads."""
+def _add_handout_options(report: argparse.ArgumentParser) -> None:
+    """The handout's own options (HTML, PDF): the same handout the app downloads."""
     from .content import checklist
     from .i18n import LANGUAGES
 
-    report = commands.add_parser("report", help="the patient handout (HTML or PDF), the same as the app's")
-    report.add_argument("scenario", type=Path, help="scenario file (.json or .toml)")
-    report.add_argument("--format", choices=("html", "pdf"), required=True)
-    report.add_argument("--out", type=Path, required=True, help="file to write")
     report.add_argument("--lang", choices=tuple(LANGUAGES), default="en")
-    report.add_argument(
-        "--draws", type=_draws, default=None, help="probabilistic draws (default: the scenario's psa.draws; 0 = none)"
-    )
-    report.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's)")
     keys = ",".join(item.key for item in checklist().items)
     report.add_argument(
         "--checklist", type=_checklist_arg, default=(), help=f"ticked dry-needling checklist items, from: {keys}"
@@ -201,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sensitivity": _sensitivity,
             "budget": _budget,
             "parameters": _parameters,
-            "report": _report_handout,
+            "report": _report,
             "schema": _schema,
             "prices": _prices,
         }[args.command]
@@ -236,7 +259,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _sensitivity(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    result = one_way(scenario)
     found = None
     if args.break_even is not None:
         if args.between is None:
@@ -245,16 +267,21 @@ def _sensitivity(args: argparse.Namespace) -> int:
         found = break_even(
             scenario, args.break_even, option_a, option_b, perspective=args.perspective, low=args.low, high=args.high
         )
+    # A break-even question gets its answer alone; the tornado only when asked for or when it is the question.
+    result = one_way(scenario) if found is None or args.with_tornado else None
     if args.format == "csv":
-        frames = [result.to_frame(args.perspective, option).assign(option=option) for option in scenario.compare]
-        rows = [frame for frame in frames if not frame.empty]
-        if rows:
-            table = pd.concat(rows, ignore_index=True)
-            print(to_csv(list(table.columns), table.itertuples(index=False)), end="")
+        if result is not None:
+            frames = [result.to_frame(args.perspective, option).assign(option=option) for option in scenario.compare]
+            rows = [frame for frame in frames if not frame.empty]
+            if rows:
+                table = pd.concat(rows, ignore_index=True)
+                print(to_csv(list(table.columns), table.itertuples(index=False)), end="")
         if found is not None:
             print(to_csv(["break_even_sentence"], [[found.sentence]]), end="")
         return 0
-    document: dict[str, Any] = {"schema_version": 1, "currency": scenario.currency, "tornado": result.to_dict()}
+    document: dict[str, Any] = {"schema_version": 1, "currency": scenario.currency}
+    if result is not None:
+        document["tornado"] = result.to_dict()
     if found is not None:
         document["break_even"] = found.to_dict()
     print(json.dumps(document, indent=2, allow_nan=False))
@@ -263,7 +290,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 def _budget(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    raw: dict[str, Any] = scenario.budget.as_dict() if scenario.budget is not None else {}
+    if scenario.budget is not None:
+        raw: dict[str, Any] = scenario.budget.as_dict()
+        assumptions: tuple[str, ...] = ("Members, episode rate and mixes from the scenario's budget block.",)
+    else:
+        defaults, assumptions = default_budget_inputs(scenario)
+        raw = defaults.as_dict()
     flags = {
         "members": args.members,
         "episodes_per_1000": args.episodes_per_1000,
@@ -273,13 +305,75 @@ def _budget(args: argparse.Namespace) -> int:
         "growth": args.growth,
     }
     raw.update({k: v for k, v in flags.items() if v is not None})
+    if args.take_share is not None or args.proposed is not None:
+        assumptions = tuple(a for a in assumptions if not a.startswith("Proposal:"))
+    if args.take_share is not None:
+        if args.proposed is not None:
+            raise InputError("command line", "--take-share", "either --take-share or --proposed, not both", None)
+        current = budget_inputs_from_dict(raw, scenario.compare, source="command line").current_mix
+        if args.from_options:
+            takers = [o.strip() for o in args.from_options.split(",") if o.strip()]
+        else:
+            takers = [o for o, share in current if o != args.to and share > 0]
+        raw["proposed_mix"] = proposal_mix(dict(current), args.take_share, takers, args.to)
+        assumptions = (
+            *assumptions,
+            f"Proposal from the command line: {args.to} takes {args.take_share:.1%} of first-line care from "
+            f"{', '.join(takers)} in proportion to their current shares.",
+        )
     inputs = budget_inputs_from_dict(raw, scenario.compare, source="command line")
-    result = budget_impact(scenario, inputs)
+    result = budget_impact(scenario, inputs, assumptions=assumptions)
     if args.format == "csv":
         years = [y.as_dict() for y in result.years]
         print(to_csv(list(years[0]), [list(y.values()) for y in years]), end="")
+    elif args.format == "table":
+        print(budget_table(result))
     else:
         print(json.dumps({"schema_version": 1, **result.to_dict()}, indent=2, allow_nan=False))
+    return 0
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a file that can be written", found_text=f"{path} ({exc.strerror})"
+        ) from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.format in ("html", "pdf"):
+        return _report_handout(args)
+    scenario = load_scenario(args.scenario)
+    comparison = compare(scenario)
+    if args.format in ("html", "pdf"):
+        return _report_handout(args)
+    from .workbook import psa_draws_csv, psa_draws_parquet, results_json, workbook_bytes
+
+    draws = scenario.psa.draws if args.draws is None else args.draws
+    seed = scenario.psa.seed if args.seed is None else args.seed
+    psa = run_psa(scenario, draws=draws, seed=seed) if draws > 0 else None
+    budget = None
+    if args.budget:
+        if scenario.budget is not None:
+            budget = budget_impact(scenario, scenario.budget, comparison, ("Inputs from the scenario's budget block.",))
+        else:
+            inputs, assumptions = default_budget_inputs(scenario)
+            budget = budget_impact(scenario, inputs, comparison, assumptions)
+    tornado = one_way(scenario)
+    _write(args.out, workbook_bytes(comparison, psa=psa, one_way_result=tornado, budget=budget))
+    if args.results_json is not None:
+        document = results_json(comparison, psa=psa, one_way_result=tornado, budget=budget)
+        _write(args.results_json, json.dumps(document, indent=2, allow_nan=False))
+    if args.psa_draws is not None:
+        if psa is None:
+            raise InputError("command line", "--psa-draws", "a PSA (--draws above 0)", draws)
+        parquet = psa_draws_parquet(psa) if args.psa_draws.suffix.lower() == ".parquet" else None
+        _write(args.psa_draws, parquet if parquet is not None else psa_draws_csv(psa))
     return 0
 
 

@@ -274,3 +274,66 @@ def test_validate_rejects_a_bad_pathway_file(capsys: pytest.CaptureFixture[str],
     code, _, err = run_main(capsys, "validate", write_pathways(tmp_path, pathways))
     assert code == 2
     assert "pathways.json: pathways.needling.response_probability" in err
+
+
+# Issue 13: break-even answers alone; the tornado only when asked for.
+
+PPO_SCENARIO = REPO_ROOT / "data" / "scenarios" / "commercial-ppo.json"
+
+
+def test_break_even_prints_only_the_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(
+        capsys,
+        "sensitivity",
+        PPO_SCENARIO,
+        "--break-even",
+        "pathway/dry_needling/visit/1/count",
+        "--between",
+        "dry_needling",
+        "physical_therapy",
+        "--low",
+        "0",
+        "--high",
+        "10",
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert "tornado" not in document
+    assert len(out) < 5_000
+    # At the base case of 5 sessions dry needling already costs more for the patient.
+    assert document["break_even"]["kind"] == "already_dearer"
+    assert "already costs more" in document["break_even"]["sentence"]
+
+
+def test_break_even_with_tornado(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(
+        capsys,
+        "sensitivity",
+        PPO_SCENARIO,
+        "--break-even",
+        "price/self_pay/20561",
+        "--between",
+        "dry_needling",
+        "physical_therapy",
+        "--with-tornado",
+    )
+    assert code == 0
+    document = json.loads(out)
+    assert document["tornado"]["rows"] and document["break_even"]["sentence"]
+
+
+def test_break_even_csv_is_the_sentence_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(
+        capsys,
+        "sensitivity",
+        PPO_SCENARIO,
+        "--format",
+        "csv",
+        "--break-even",
+        "price/self_pay/20561",
+        "--between",
+        "dry_needling",
+        "physical_therapy",
+    )
+    assert code == 0
+    assert out.splitlines()[0] == "break_even_sentence" and len(out.splitlines()) == 2

@@ -7,13 +7,28 @@ import dataclasses
 import numpy as np
 import pytest
 from builders import pathway, plan, scenario, visit
+from scipy import special
 
 from calculator.budget import budget_impact, budget_inputs_from_dict
 from calculator.costing import compare
 from calculator.errors import AnalysisError, InputError
 from calculator.io import DATA_DIR, MAX_DRAWS, load_scenario
 from calculator.models import Param, PsaSettings
-from calculator.uncertainty import PERSPECTIVES, break_even, icers, one_way, run_psa, sample
+from calculator.uncertainty import (
+    CHUNK,
+    PERSPECTIVES,
+    _chunk_rows,
+    _MixturePercentiles,
+    _p_cheapest,
+    _varying,
+    break_even,
+    distribution_parameters,
+    icers,
+    one_way,
+    run_psa,
+    sample,
+    sample_from_table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -178,25 +193,71 @@ class TestOneWay:
 
 class TestBreakEven:
     def test_whole_number_break_even(self):
-        # dn = n × $80, pt = $240 → equal at n = 3; dn is cheaper unless it takes more than 3.
+        # dn = n × $80, pt = $240 → equal at n = 3. At the base case of 5 sessions dn already
+        # costs 5 × $80 = $400 > $240, so it costs no more only with at most 3 sessions.
         s = two_options(dn_sessions=Param(5.0, "gamma", 1.0, 10.0))
         found = break_even(s, "pathway/dn/visit/0/count", "dn", "pt")
         assert found.value == 3
         assert found.a_cheaper_below is True
-        assert "unless it takes more than 3" in found.sentence
+        assert found.kind == "already_dearer"
+        assert (found.base_a, found.base_b) == (400.0, 240.0)
+        assert "already costs more" in found.sentence and "at most 3 's' visits" in found.sentence
+        assert "(5 visits: $400 vs $240)" in found.sentence
+
+    def test_whole_number_stays_cheaper(self):
+        # Base case 2 sessions: dn 2 × $80 = $160 < $240; it stays cheaper up to 3 sessions
+        # ($240 = $240) and costs more from 4 ($320).
+        s = two_options(dn_sessions=Param(2.0, "gamma", 1.0, 10.0))
+        found = break_even(s, "pathway/dn/visit/0/count", "dn", "pt")
+        assert (found.kind, found.value) == ("stays_cheaper", 3)
+        assert found.sentence == "Dn stays cheaper for you than Pt unless Dn takes more than 3 's' visits."
+
+    def test_cheaper_above_the_break_even(self):
+        # The number moved is pt's visit count (base 2: pt $240 vs dn $400, dn dearer). pt costs
+        # 120 × n, so dn ($400) costs no more once pt takes at least 4 visits ($480); 3 gives $360.
+        s = two_options()
+        s = dataclasses.replace(
+            s,
+            pathways=dataclasses.replace(
+                s.pathways,
+                pathways=(
+                    s.pathways.get("dn"),
+                    dataclasses.replace(
+                        s.pathways.get("pt"),
+                        visits=(dataclasses.replace(s.pathways.get("pt").visits[0], count=Param(2.0, "gamma", 1, 8)),),
+                    ),
+                ),
+            ),
+        )
+        found = break_even(s, "pathway/pt/visit/0/count", "dn", "pt")
+        assert (found.kind, found.value, found.a_cheaper_below) == ("already_dearer", 4, False)
+        assert "it costs no more only if Pt takes at least 4 'v' visits" in found.sentence
 
     def test_price_break_even_by_root_finding(self):
         # dn = 5 × price, pt = $240 → break-even price $48.
         s = two_options()
         found = break_even(s, "price/self_pay/NEEDLE", "dn", "pt", "allowed", low=0, high=100)
         assert found.value == pytest.approx(48.0, abs=1e-6)
-        assert "above $48" in found.sentence
+        # base price $80: dn already costs 5 × $80 = $400 against $240
+        assert found.kind == "already_dearer"
+        assert "already costs more in total billed cost than Pt at the base case ($80: $400 vs $240)" in found.sentence
+        assert "only if the price of NEEDLE" in found.sentence and "is below $48" in found.sentence
+
+    def test_price_break_even_while_cheaper(self):
+        # Cheaper needle ($40 at the base case) via an override: dn 5 × $40 = $200 < $240; it
+        # stays cheaper unless the price is above $48.
+        s = dataclasses.replace(two_options(), price_overrides=(("NEEDLE", Param(40.0)),))
+        found = break_even(s, "price/override/NEEDLE", "dn", "pt", "allowed", low=0, high=100)
+        assert found.kind == "stays_cheaper"
+        assert found.value == pytest.approx(48.0, abs=1e-6)
+        assert found.sentence.endswith("is above $48.")
 
     def test_no_break_even_in_range(self):
         s = two_options()
         found = break_even(s, "price/self_pay/NEEDLE", "dn", "pt", "allowed", low=60, high=100)
         assert found.value is None
         assert "no break-even" in found.sentence
+        assert found.kind == "never"
         assert found.sentence.startswith("Pt is cheaper")
 
     def test_number_without_range_needs_one(self):
@@ -286,3 +347,130 @@ def test_uncertain_probabilities_are_checked_at_load(number, expected):
     with pytest.raises(InputError, match=expected) as caught:
         pathways_from_dict(raw, "paths.json")
     assert "paths.json: pathways.x.response_probability" in str(caught.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: the faster PSA keeps the numbers
+
+
+def _full_sort_percentiles(values, weights, percents):
+    """The former implementation: a full weighted sort."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    cumulative /= cumulative[-1]
+    positions = np.searchsorted(cumulative, np.asarray(percents) / 100.0, side="left")
+    return [float(values[order][min(i, len(values) - 1)]) for i in positions]
+
+
+class TestFasterPsa:
+    @pytest.mark.parametrize(
+        "param",
+        [
+            Param(0.6, "beta", 0.45, 0.72),
+            Param(0.0001, "beta", 0.00001, 0.0005),
+            Param(100.0, "gamma", 75.0, 125.0),
+            Param(1.0, "gamma", 0.1, 4.0),
+            Param(40.0, "lognormal", 25.0, 60.0),
+            Param(10.0, "uniform", 5.0, 15.0),
+        ],
+        ids=lambda p: f"{p.dist}-{p.value}",
+    )
+    def test_table_sampling_matches_numpy_sampling(self, param):
+        # 400,000 draws each way: means agree within 4 standard errors of their difference, and
+        # the 1st, 50th and 99th percentiles within 2% of the interval's width.
+        n = 400_000
+        table = sample_from_table(param, n, np.random.default_rng(1))
+        direct = sample(param, n, np.random.default_rng(2))
+        assert table.dtype == np.float64
+        error = np.sqrt(table.var() / n + direct.var() / n)
+        assert abs(table.mean() - direct.mean()) < 4 * error
+        width = param.high - param.low
+        for q in (1, 50, 99):
+            assert np.percentile(table, q) == pytest.approx(np.percentile(direct, q), abs=0.02 * width)
+        if param.dist == "beta":
+            assert ((table >= 0) & (table <= 1)).all()
+        else:
+            assert (table >= 0).all()
+
+    def test_end_bins_are_exact_quantiles(self):
+        # The same uniform stream through the exact quantile function: the end bins (where a
+        # gamma of shape ≈ 1 is steepest) agree exactly; inside, the linear interpolation moves
+        # no draw by more than 10% of the standard deviation (the worst is the bin next to the
+        # exact tail, 1/1024 of the draws) and the mean by under 1e-4 of it, far below the Monte
+        # Carlo error of even 1,000,000 draws (1e-3).
+        param = Param(1.0, "gamma", 0.05, 3.9)
+        _, (shape, scale) = distribution_parameters(param)
+        values = sample_from_table(param, 200_000, np.random.default_rng(5))
+        u = np.random.default_rng(5).random(200_000, dtype=np.float32).astype(float)
+        exact = special.gammaincinv(shape, u) * scale
+        ends = (u < 1 / 1024) | (u >= 1023 / 1024)
+        assert ends.any()
+        assert values[ends] == pytest.approx(exact[ends], rel=1e-9)
+        sd = exact.std()
+        assert np.abs(values - exact).max() < 0.1 * sd
+        assert abs((values - exact).mean()) < 1e-4 * sd
+
+    @pytest.mark.parametrize("keep", [True, False])
+    def test_mixture_percentiles_equal_a_full_sort(self, keep):
+        rng = np.random.default_rng(3)
+        # values with heavy ties (copays, caps) and a continuous part, weights like branch probabilities
+        values = np.concatenate([np.full(30_000, 40.0), np.full(20_000, 5000.0), rng.gamma(3.0, 200.0, 70_000)])
+        values = rng.permutation(values)  # chunks of independent draws, as in the PSA
+        weights = rng.random(len(values))
+        mixture = _MixturePercentiles(keep)
+        for chunk in np.array_split(np.arange(len(values)), 4):
+            mixture.add(values[chunk], weights[chunk], None)
+        got = mixture.percentiles([5, 25, 50, 75, 95])
+        want = _full_sort_percentiles(values, weights, [5, 25, 50, 75, 95])
+        if keep:
+            assert got == want
+        else:  # interpolated inside a bin of 1/4096 of the mass
+            assert got == pytest.approx(want, rel=0.01)
+
+    def test_table_and_direct_sampling_agree_on_the_ppo(self, ppo):
+        table = run_psa(ppo, 60_000, seed=1, sampler="table")
+        direct = run_psa(ppo, 60_000, seed=1, sampler="direct")
+        for j, option in enumerate(table.options):
+            for perspective in PERSPECTIVES:
+                a, b = table.samples[perspective][:, j], direct.samples[perspective][:, j]
+                error = np.sqrt(a.var() / len(a) + b.var() / len(b))
+                assert abs(a.mean() - b.mean()) < 4 * error + 1e-9, (option, perspective)
+
+    def test_only_numbers_that_change_a_cost_are_sampled(self, ppo):
+        ids = {p.id for p in _varying(ppo)}
+        assert not any(i.endswith("/weeks") for i in ids)
+        # dry needling is uncovered (billed at self-pay); PT codes can pass the therapy visit limit
+        assert "price/self_pay/20561" in ids and "price/self_pay/97110" in ids
+        # an office visit code has no visit limit, so its self-pay price is never billed
+        assert "price/self_pay/99213" not in ids
+        assert "price/commercial/99213" in ids
+
+    def test_memory_is_bounded_for_long_chains(self, ppo):
+        base = ppo.pathways.get("physical_therapy")
+        chain = tuple(
+            dataclasses.replace(base, id=f"s{i}", label=f"S{i}", on_failure=f"s{i + 1}" if i < 199 else None)
+            for i in range(200)
+        )
+        long = dataclasses.replace(
+            ppo, pathways=dataclasses.replace(ppo.pathways, pathways=chain), compare=("s0", "s1")
+        )
+        rows = _chunk_rows(long, len(_varying(long)), CHUNK)
+        assert rows < CHUNK
+        import tracemalloc
+
+        tracemalloc.start()
+        run_psa(long, 3 * rows, seed=1)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 1_000_000_000
+
+    def test_too_many_draws_for_many_options_is_refused_before_work(self, ppo):
+        many = dataclasses.replace(ppo, compare=ppo.compare * 60)  # 240 options
+        with pytest.raises(InputError, match="memory"):
+            run_psa(many, MAX_DRAWS)
+
+    def test_p_cheapest_counts_and_shares_ties(self):
+        costs = np.array([[1.0, 2.0, 3.0], [2.0, 2.0, 5.0], [4.0, 1.0, 1.0]], order="F")
+        # row 1: option 0; row 2: options 0 and 1 tie (½ each); row 3: options 1 and 2 tie
+        assert list(_p_cheapest(costs)) == [1.5, 1.0, 0.5]
+        assert list(_p_cheapest(costs[[0]])) == [1.0, 0.0, 0.0]
