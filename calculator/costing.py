@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "Costs",
     "OptionResult",
     "Parameter",
+    "PlanYearReset",
     "VisitLine",
     "compare",
     "cost_share",
@@ -254,6 +256,35 @@ def parameters(scenario: Scenario) -> list[Parameter]:
             out.append(Parameter(ids.insurance("oop_max"), "Plan: out-of-pocket maximum", plan.oop_max, "insurance"))
         for kind, copay in plan.copays:
             out.append(Parameter(ids.copay(kind), f"Plan: copay, {kind.replace('_', ' ')} visit", copay, "insurance"))
+        for kind, benefit in plan.benefits:
+            benefit_fields: tuple[ids.BenefitField, ...] = ("copay", "coinsurance", "deductible", "deductible_met")
+            for key in benefit_fields:
+                param = getattr(benefit, key)
+                if param is not None:
+                    out.append(
+                        Parameter(
+                            ids.benefit(kind, key),
+                            f"Plan: {key.replace('_', ' ')}, {kind.replace('_', ' ')} visits",
+                            param,
+                            "insurance",
+                            key == "coinsurance",
+                            unit="probability" if key == "coinsurance" else "money",
+                        )
+                    )
+        if plan.tax_advantaged is not None:
+            out.append(
+                Parameter(ids.tax("balance"), "HSA/FSA balance", plan.tax_advantaged.balance, "insurance")
+            )
+            out.append(
+                Parameter(
+                    ids.tax("tax_rate"),
+                    "Marginal tax rate",
+                    plan.tax_advantaged.tax_rate,
+                    "insurance",
+                    True,
+                    unit="probability",
+                )
+            )
     for field_name in INDIRECT_FIELDS:
         unit = {"travel_hours_per_visit": "hours", "miles_per_visit": "miles"}.get(field_name, "money")
         out.append(
@@ -285,12 +316,43 @@ class _Values:
 
 @dataclass
 class _PlanState:
+    """The plan-year accumulators (SPEC §4.2): what is left of each deductible, of the
+    out-of-pocket maximum and of each visit limit, and the plan year (0 = the episode's first)
+    they belong to (SPEC §4.2b)."""
+
     ded_left: Number
     oop_left: Number
     limits: dict[str, Number]
+    kind_ded: dict[str, Number] = field(default_factory=dict)
+    year: Number = 0.0
 
     def copy(self) -> _PlanState:
-        return _PlanState(self.ded_left, self.oop_left, dict(self.limits))
+        return _PlanState(self.ded_left, self.oop_left, dict(self.limits), dict(self.kind_ded), self.year)
+
+    def reset_where(self, mask: Number, fresh: _PlanState, year: int) -> None:
+        """Every accumulator back to ``fresh`` where ``mask`` holds (per draw)."""
+        self.ded_left = np.where(mask, fresh.ded_left, self.ded_left)
+        self.oop_left = np.where(mask, fresh.oop_left, self.oop_left)
+        self.limits = {k: np.where(mask, fresh.limits[k], n) for k, n in self.limits.items()}
+        self.kind_ded = {k: np.where(mask, fresh.kind_ded[k], n) for k, n in self.kind_ded.items()}
+        self.year = np.where(mask, float(year), self.year)
+        if not np.ndim(mask):  # keep the base case in plain floats
+            self.ded_left, self.oop_left, self.year = float(self.ded_left), float(self.oop_left), float(self.year)
+            self.limits = {k: float(n) for k, n in self.limits.items()}
+            self.kind_ded = {k: float(n) for k, n in self.kind_ded.items()}
+
+
+@dataclass(frozen=True)
+class PlanYearReset:
+    """A plan year that ended inside a branch (SPEC §4.2b): the new plan year's first day, the
+    date of the first visit in it (where the accumulators reset) and what reset."""
+
+    date: str
+    first_visit: str
+    reset: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "first_visit": self.first_visit, "reset": list(self.reset)}
 
 
 @dataclass(frozen=True)
@@ -320,9 +382,30 @@ class _Evaluator:
         self._price_cache: dict[tuple[str, str], Number] = {}
         plan = self.plan
         self.uncovered = set(plan.uncovered_codes) if plan else set()
-        # Schema version 1 knows one benefit per kind: a copay (SPEC §3.4 shorthand).
-        self.benefits = {k: Benefit(copay=self.v(ids.copay(k), p)) for k, p in plan.copays} if plan else {}
+        self.benefits: dict[str, Benefit] = {}
+        # A kind's own deductible (SPEC §3.4), as (deductible, deductible met).
+        self.kind_deductibles: dict[str, tuple[Number, Number]] = {}
+        if plan is not None:
+            # The version-1 `copays` are shorthand for a benefit with only a copay.
+            self.benefits = {k: Benefit(copay=self.v(ids.copay(k), p)) for k, p in plan.copays}
+            for kind, b in plan.benefits:
+                self.benefits[kind] = Benefit(
+                    copay=None if b.copay is None else self.v(ids.benefit(kind, "copay"), b.copay),
+                    coinsurance=None if b.coinsurance is None else self.v(ids.benefit(kind, "coinsurance"), b.coinsurance),
+                    deductible_applies=b.deductible_applies,
+                )
+                if b.deductible is not None:
+                    met = 0.0 if b.deductible_met is None else self.v(ids.benefit(kind, "deductible_met"), b.deductible_met)
+                    self.kind_deductibles[kind] = (self.v(ids.benefit(kind, "deductible"), b.deductible), met)
         self.coinsurance: Number = self.v(ids.insurance("coinsurance"), plan.coinsurance) if plan else 1.0
+        self.tax: tuple[Number, Number] | None = None
+        if plan is not None and plan.tax_advantaged is not None:
+            self.tax = (
+                self.v(ids.tax("balance"), plan.tax_advantaged.balance),
+                self.v(ids.tax("tax_rate"), plan.tax_advantaged.tax_rate),
+            )
+        self.resets: list[PlanYearReset] = []
+        self.boundaries: list[tuple[int, date]] = []
         ind = scenario.indirect
         hourly = self.v(ids.indirect("hourly_value"), ind.hourly_value)
         self.hourly = hourly
@@ -335,6 +418,8 @@ class _Evaluator:
         self.daily_wage = self.v(ids.indirect("daily_wage"), ind.daily_wage)
 
     def initial_state(self) -> _PlanState:
+        """The accumulators at the episode's start: what the plan's member has already used this
+        plan year is subtracted, never below 0 (SPEC §3.4: an impossible combination is clamped)."""
         plan = self.plan
         if plan is None:
             return _PlanState(0.0, np.inf, {})
@@ -349,7 +434,58 @@ class _Evaluator:
             oop = np.maximum(
                 self.v(ids.insurance("oop_max"), plan.oop_max) - self.v(ids.insurance("oop_met"), plan.oop_met), 0.0
             )
-        return _PlanState(ded, oop, {k: float(n) for k, n in plan.visit_limits})
+        used = dict(plan.visits_used)
+        limits = {k: float(max(n - used.get(k, 0), 0)) for k, n in plan.visit_limits}
+        kind_ded = {k: np.maximum(d - met, 0.0) for k, (d, met) in self.kind_deductibles.items()}
+        return _PlanState(_plain(ded), _plain(oop), limits, {k: _plain(d) for k, d in kind_ded.items()})
+
+    def fresh_state(self) -> _PlanState:
+        """The accumulators on a plan year's first day: every deductible and the maximum whole,
+        no visits used (SPEC §4.2b)."""
+        plan = self.plan
+        if plan is None:
+            return _PlanState(0.0, np.inf, {})
+        oop = np.inf if plan.oop_max is None else self.v(ids.insurance("oop_max"), plan.oop_max)
+        return _PlanState(
+            self.v(ids.insurance("deductible"), plan.deductible),
+            oop,
+            {k: float(n) for k, n in plan.visit_limits},
+            {k: d for k, (d, _met) in self.kind_deductibles.items()},
+        )
+
+    def reset_names(self) -> tuple[str, ...]:
+        """What a plan year's end resets, in words (for the results)."""
+        plan = self.plan
+        if plan is None:
+            return ()
+        names = ["deductible"]
+        names += [f"{kind} deductible" for kind in self.kind_deductibles]
+        if plan.oop_max is not None:
+            names.append("out-of-pocket maximum")
+        names += [f"{kind} visit limit" for kind, _ in plan.visit_limits]
+        return tuple(names)
+
+    def plan_years(self, chain: tuple[Pathway, ...]) -> None:
+        """The plan-year starts after ``episode_start`` that the chain can reach, as (days after
+        the start, date); none without an episode start (SPEC §4.2b)."""
+        self.boundaries = []
+        start = self.s.episode_start
+        if start is None or self.plan is None:
+            return
+        total_weeks: Number = 0.0
+        for pathway in chain:
+            total_weeks = total_weeks + self.v(ids.pathway(pathway.id, "weeks"), pathway.weeks)
+        horizon = int(np.ceil(7 * float(np.max(total_weeks)))) + 1
+        month, day = (int(x) for x in self.plan.plan_year_start.split("-"))
+        year = start.year
+        while True:
+            boundary = date(year, month, day)
+            if boundary > start:
+                days = (boundary - start).days
+                if days > horizon:
+                    return
+                self.boundaries.append((days, boundary))
+            year += 1
 
     def price(self, code: str, schedule: str) -> Number:
         key = (code, schedule)
@@ -406,17 +542,28 @@ class _Evaluator:
             return allowed, 0.0 * allowed, allowed
         inside, beyond = self.covered_visits(kind, count, state)
         out_of_plan = inside * uncovered + beyond * all_uncovered
+        own = kind in state.kind_ded  # a kind with its own deductible (SPEC §3.4) uses it instead
         result = cost_share(
             covered,
             visits=inside,
             uncovered=out_of_plan,
-            ded_left=state.ded_left,
+            ded_left=state.kind_ded[kind] if own else state.ded_left,
             oop_left=state.oop_left,
             coinsurance=self.coinsurance,
             benefit=self.benefits.get(kind, NO_BENEFIT),
         )
-        state.ded_left, state.oop_left = result.ded_left, result.oop_left
+        if own:
+            state.kind_ded[kind] = result.ded_left
+        else:
+            state.ded_left = result.ded_left
+        state.oop_left = result.oop_left
         return inside * covered + out_of_plan, result.insurer, result.patient
+
+    def after_tax(self, patient: Number) -> Number:
+        """SPEC §4.9: ``patient − t × min(patient, B)`` with the HSA/FSA balance B and tax rate t."""
+        assert self.tax is not None
+        balance, rate = self.tax
+        return patient - rate * np.minimum(patient, balance)
 
     def visit_indirect(self, pathway: Pathway, index: int, count: Number) -> Number:
         """Time and travel of ``count`` visits of one group (SPEC §4.3)."""
@@ -437,14 +584,35 @@ class _Evaluator:
     def segment(
         self, pathway: Pathway, state: _PlanState, start_week: Number
     ) -> tuple[dict[str, Number], list[VisitLine]]:
-        """Cost of taking one pathway from ``state`` (which it updates)."""
+        """Cost of taking one pathway from ``state`` (which it updates), starting ``start_week``
+        weeks after the episode's start (SPEC §4.2b: where a plan year ends, the accumulators reset)."""
         totals: dict[str, Number] = dict.fromkeys(COST_FIELDS, 0.0)
         lines: list[VisitLine] = []
         weeks = self.v(ids.pathway(pathway.id, "weeks"), pathway.weeks)
+        counts = [
+            np.maximum(np.rint(self.v(ids.visit(pathway.id, index, "count"), visit.count)), 0.0)
+            for index, visit in enumerate(pathway.visits)
+        ]
+        # Index (within the pathway, from 0) of the first visit of each later plan year.
+        total: Number = sum(counts, 0.0)
+        firsts = self.first_visits(start_week, weeks, total)
+        before: Number = 0.0
         for index, visit in enumerate(pathway.visits):
-            count = np.maximum(np.rint(self.v(ids.visit(pathway.id, index, "count"), visit.count)), 0.0)
+            count = counts[index]
             covered, uncovered, all_uncovered, by_category = self.visit_prices(pathway, index)
-            allowed, insurer, patient = self.shared(visit.kind, count, state, (covered, uncovered, all_uncovered))
+            allowed: Number = 0.0
+            insurer: Number = 0.0
+            patient: Number = 0.0
+            # The group's visits in each plan year: those at or after the year's first visit,
+            # minus those at or after the next year's.
+            at_or_after = [count] + [count - np.clip(n - before, 0.0, count) for n in firsts] + [0.0]
+            for year in range(len(firsts) + 1):
+                in_year = at_or_after[year] - at_or_after[year + 1]
+                if year:
+                    self.reset(state, year, in_year, before, total, firsts, start_week, weeks)
+                a, i, p = self.shared(visit.kind, in_year, state, (covered, uncovered, all_uncovered))
+                allowed, insurer, patient = allowed + a, insurer + i, patient + p
+            before = before + count
             indirect = self.visit_indirect(pathway, index, count)
             totals["allowed"] = totals["allowed"] + allowed
             totals["insurer"] = totals["insurer"] + insurer
@@ -475,8 +643,51 @@ class _Evaluator:
         totals["adverse_events"] = totals["adverse_events"] + adverse
         return totals, lines
 
+    def first_visits(self, start_week: Number, weeks: Number, visits: Number) -> list[Number]:
+        """For each plan-year start, the index of the pathway's first visit dated on or after it.
+
+        Visit n of N falls ``floor(7 × (W + weeks × n / N))`` days after the episode's start
+        (SPEC §4.2b), which is on or after day D exactly when n ≥ (D − 7W) × N / (7 × weeks).
+        """
+        out = []
+        for days, _ in self.boundaries:
+            safe = np.where(weeks > 0, weeks, 1.0)
+            # The tolerance absorbs rounding in the division, so a visit dated exactly on the
+            # boundary is counted in the new plan year.
+            n = np.ceil((days - 7.0 * start_week) * visits / (7.0 * safe) - 1e-9)
+            n = np.where(weeks > 0, n, np.where(7.0 * start_week >= days, 0.0, visits))
+            out.append(_plain(np.clip(n, 0.0, visits)))
+        return out
+
+    def reset(
+        self,
+        state: _PlanState,
+        year: int,
+        in_year: Number,
+        before: Number,
+        total: Number,
+        firsts: list[Number],
+        start_week: Number,
+        weeks: Number,
+    ) -> None:
+        """Reset the accumulators before this group's first visit of plan year ``year``, where it
+        has one and they still belong to an earlier year (SPEC §4.2b)."""
+        mask = (np.asarray(in_year) > 0) & (np.asarray(state.year) < year)
+        if not np.any(mask):
+            return
+        state.reset_where(mask if np.ndim(mask) else bool(mask), self.fresh_state(), year)
+        if self.detail and self.s.episode_start is not None:
+            n = max(_scalar(firsts[year - 1]), _scalar(before))
+            offset = _scalar(start_week) + (_scalar(weeks) * n / _scalar(total) if _scalar(total) else 0.0)
+            first_visit = self.s.episode_start + timedelta(days=int(np.floor(7 * offset + 1e-9)))
+            self.resets.append(
+                PlanYearReset(self.boundaries[year - 1][1].isoformat(), first_visit.isoformat(), self.reset_names())
+            )
+
     def option(self, start: str) -> dict[str, Any]:
         chain = self.s.pathways.chain(start)
+        self.plan_years(chain)
+        self.resets = []
         state = self.initial_state()
         reach: Number = 1.0
         week: Number = 0.0
@@ -509,15 +720,24 @@ class _Evaluator:
                 reach = reach * onward
             else:
                 probability = reach
+            costs = dict(cumulative)
+            if self.tax is not None:
+                costs["patient_after_tax"] = self.after_tax(costs["patient"])
             branches.append(
                 {
                     "path": tuple(p.id for p in chain[: k + 1]),
                     "probability": probability,
-                    "costs": dict(cumulative),
+                    "costs": costs,
                     "lines": tuple(all_lines),
+                    "plan_year_reset": self.resets[0] if self.resets else None,
                 }
             )
-        expected = {f: sum((b["probability"] * b["costs"][f] for b in branches), 0.0) for f in COST_FIELDS}
+        fields = COST_FIELDS if self.tax is None else (*COST_FIELDS, "patient_after_tax")
+        # After-tax cost is per branch, then weighted (SPEC §4.9): the tax saving is capped by the
+        # balance branch by branch, so it is never computed from the expected patient cost.
+        expected = {f: sum((b["probability"] * b["costs"][f] for b in branches), 0.0) for f in fields}
+        if self.tax is not None:
+            first_line["patient_after_tax"] = self.after_tax(first_line["patient"])
         return {
             "expected": expected,
             "first_line": first_line,
@@ -526,6 +746,11 @@ class _Evaluator:
             "p_response": p_response,
             "qaly": qaly if any(p.qaly_gain is not None for p in chain) else None,
         }
+
+
+def _plain(x: Number) -> Number:
+    """A 0-d array as a float, so the base case stays in plain floats."""
+    return float(x) if not np.ndim(x) else x
 
 
 def _scalar(x: Number) -> float:
@@ -599,6 +824,9 @@ class Costs:
     patient: float = 0.0
     indirect: float = 0.0
     adverse_events: float = 0.0
+    # What the patient's share costs them after the tax saving of an HSA/FSA (SPEC §4.9); None
+    # when the plan has no tax-advantaged account.
+    patient_after_tax: float | None = None
 
     @property
     def societal(self) -> float:
@@ -613,11 +841,17 @@ class Costs:
         out = {f: getattr(self, f) for f in COST_FIELDS}
         if societal:
             out["societal"] = self.societal
+        if self.patient_after_tax is not None:
+            out["patient_after_tax"] = self.patient_after_tax
         return out
 
     @classmethod
     def of(cls, values: Mapping[str, Number]) -> Costs:
-        return cls(**{f: _scalar(values[f]) for f in COST_FIELDS})
+        after_tax = values.get("patient_after_tax")
+        return cls(
+            **{f: _scalar(values[f]) for f in COST_FIELDS},
+            patient_after_tax=None if after_tax is None else _scalar(after_tax),
+        )
 
 
 @dataclass(frozen=True)
@@ -628,6 +862,7 @@ class Branch:
     probability: float
     costs: Costs
     lines: tuple[VisitLine, ...] = ()
+    plan_year_reset: PlanYearReset | None = None  # the first plan year that ends in the branch
 
 
 @dataclass(frozen=True)
@@ -676,21 +911,40 @@ class Comparison:
                 "cost_per_responder": {
                     p: o.cost_per_responder(p) for p in ("allowed", "insurer", "patient", "societal")
                 },
-                "branches": [
-                    {"path": list(b.path), "probability": b.probability, **b.costs.as_dict(societal=False)}
-                    for b in o.branches
-                ],
+                "branches": [_branch_dict(b) for b in o.branches],
             }
             if o.qaly is not None:
                 options[o.id]["qaly_gain"] = o.qaly
-        return {
-            "schema_version": 1,
-            "scenario": self.scenario.label or self.scenario.name,
-            "currency": self.scenario.currency,
-            "schedule": self.scenario.schedule,
-            "self_pay": self.scenario.insurance is None,
-            "options": options,
+        from .plans import warnings
+
+        scenario = self.scenario
+        out: dict[str, Any] = {
+            "schema_version": 2,
+            "scenario": scenario.label or scenario.name,
+            "currency": scenario.currency,
+            "schedule": scenario.schedule,
+            "region": scenario.region,
+            "price_vintage": scenario.prices.year or scenario.prices.label,
+            "self_pay": scenario.insurance is None,
         }
+        if scenario.episode_start is not None:
+            out["episode_start"] = scenario.episode_start.isoformat()
+        found = warnings(scenario)
+        if found:
+            out["warnings"] = found
+        out["options"] = options
+        return out
+
+
+def _branch_dict(branch: Branch) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "path": list(branch.path),
+        "probability": branch.probability,
+        **branch.costs.as_dict(societal=False),
+    }
+    if branch.plan_year_reset is not None:
+        out["plan_year_reset"] = branch.plan_year_reset.as_dict()
+    return out
 
 
 def compare(scenario: Scenario) -> Comparison:
@@ -726,7 +980,8 @@ def compare(scenario: Scenario) -> Comparison:
     for start in scenario.compare:
         raw = evaluator.option(start)
         branches = tuple(
-            Branch(b["path"], _scalar(b["probability"]), Costs.of(b["costs"]), b["lines"]) for b in raw["branches"]
+            Branch(b["path"], _scalar(b["probability"]), Costs.of(b["costs"]), b["lines"], b["plan_year_reset"])
+            for b in raw["branches"]
         )
         options.append(
             OptionResult(

@@ -125,6 +125,14 @@ def with_params(scenario: Scenario, changes: Mapping[str, Param]) -> Scenario:
                 plan = replace(plan, copays=tuple({**dict(plan.copays), kind: param}.items()))
             case ids.InsuranceId(field=name) if plan is not None:
                 plan = replace(plan, **_field(name, param))
+            case ids.BenefitId(kind=kind, field=name) if plan is not None:
+                benefits = dict(plan.benefits)
+                if kind not in benefits or getattr(benefits[kind], name) is None:
+                    raise ids.invalid(text)
+                benefits[kind] = replace(benefits[kind], **_field(name, param))
+                plan = replace(plan, benefits=tuple(benefits.items()))
+            case ids.TaxId(field=name) if plan is not None and plan.tax_advantaged is not None:
+                plan = replace(plan, tax_advantaged=replace(plan.tax_advantaged, **_field(name, param)))
             case ids.IndirectId(field=name):
                 indirect = replace(indirect, **_field(name, param))
             case _:

@@ -9,6 +9,7 @@ first; the costing code trusts them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import date
 from functools import cached_property
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Indirect",
     "InsurancePlan",
     "Item",
+    "KindBenefit",
     "Param",
     "Pathway",
     "PathwaySet",
@@ -29,6 +31,7 @@ __all__ = [
     "PriceTable",
     "PsaSettings",
     "Scenario",
+    "TaxAdvantaged",
     "Visit",
 ]
 
@@ -206,8 +209,36 @@ class PathwaySet:
 
 
 @dataclass(frozen=True)
+class KindBenefit:
+    """How a plan shares the cost of one kind of visit, as its SBC lists it (SPEC §3.4).
+
+    Absent fields fall back (SPEC §4.2 step 3): no ``coinsurance`` means 0 with a copay, else the
+    plan's; ``deductible_applies`` None means "when there is no copay"; a ``deductible`` is this
+    kind's own deductible instead of the plan's (Original Medicare Part A for a hospital stay).
+    """
+
+    copay: Param | None = None
+    coinsurance: Param | None = None
+    deductible_applies: bool | None = None
+    deductible: Param | None = None
+    deductible_met: Param | None = None
+
+
+@dataclass(frozen=True)
+class TaxAdvantaged:
+    """Money in an HSA or FSA and the patient's marginal tax rate (SPEC §4.9)."""
+
+    balance: Param
+    tax_rate: Param
+
+
+@dataclass(frozen=True)
 class InsurancePlan:
-    """Plan-year cost sharing (SPEC §4.2). ``oop_max`` of None means no out-of-pocket maximum."""
+    """Plan-year cost sharing (SPEC §4.2, §3.4). ``oop_max`` of None means no out-of-pocket maximum.
+
+    ``copays`` is the version-1 shorthand (a copay per kind), ``benefits`` the version-2 benefit
+    per kind; a kind is in one or the other (the loader refuses both). :meth:`benefit` merges them.
+    """
 
     deductible: Param = field(default_factory=lambda: fixed(0))
     deductible_met: Param = field(default_factory=lambda: fixed(0))
@@ -218,6 +249,20 @@ class InsurancePlan:
     uncovered_codes: tuple[str, ...] = ()
     uncovered_schedule: str | None = None
     visit_limits: tuple[tuple[str, int], ...] = ()
+    benefits: tuple[tuple[str, KindBenefit], ...] = ()
+    visits_used: tuple[tuple[str, int], ...] = ()
+    plan_year_start: str = "01-01"  # MM-DD
+    tax_advantaged: TaxAdvantaged | None = None
+
+    def benefit(self, kind: str) -> KindBenefit | None:
+        """The benefit of ``kind``: its ``benefits`` entry, or a copay from ``copays``, or None."""
+        for k, b in self.benefits:
+            if k == kind:
+                return b
+        for k, copay in self.copays:
+            if k == kind:
+                return KindBenefit(copay=copay)
+        return None
 
     @property
     def deductible_left(self) -> float:
@@ -291,6 +336,10 @@ class Scenario:
     label: str = ""
     description: str = ""
     name: str = ""
+    # Schema version 2 (SPEC §3.3): the Medicare locality whose prices apply, and the day the
+    # episode starts (visits get dates and the plan year can end inside the episode, §4.2b).
+    region: str = "national"
+    episode_start: date | None = None
 
     @property
     def currency(self) -> str:

@@ -12,7 +12,10 @@ on these ids, so they are built and read here only::
     pathway/<pathway>/visit/<v>/item/<i>/units
     pathway/<pathway>/adverse/<e>/<field>   probability, cost
     insurance/<field>                       deductible, deductible_met, coinsurance, oop_max, oop_met
-    insurance/copay/<kind>                  a visit kind's copay
+    insurance/copay/<kind>                  a visit kind's copay (version-1 ``copays``)
+    insurance/benefits/<kind>/<field>       copay, coinsurance, deductible, deductible_met of a kind's
+                                            benefit (version-2 ``benefits``, SPEC §3.4)
+    insurance/tax_advantaged/<field>        balance, tax_rate (SPEC §4.9)
     indirect/<field>                        one of the indirect-cost fields (SPEC §4.3)
 
 A code may contain ``/`` (it is the rest of a price id); pathway ids, schedules and kinds may not.
@@ -31,6 +34,7 @@ from .models import INDIRECT_FIELDS, VISIT_KINDS
 
 __all__ = [
     "AdverseId",
+    "BenefitId",
     "CopayId",
     "IndirectId",
     "InsuranceId",
@@ -38,6 +42,7 @@ __all__ = [
     "ParamId",
     "PathwayId",
     "PriceId",
+    "TaxId",
     "VisitId",
     "invalid",
     "parse",
@@ -47,11 +52,15 @@ PathwayField = Literal["response_probability", "escalation_probability", "work_d
 VisitField = Literal["count", "hours"]
 AdverseField = Literal["probability", "cost"]
 InsuranceField = Literal["deductible", "deductible_met", "coinsurance", "oop_max", "oop_met"]
+BenefitField = Literal["copay", "coinsurance", "deductible", "deductible_met"]
+TaxField = Literal["balance", "tax_rate"]
 
 PATHWAY_FIELDS: tuple[str, ...] = get_args(PathwayField)
 VISIT_FIELDS: tuple[str, ...] = get_args(VisitField)
 ADVERSE_FIELDS: tuple[str, ...] = get_args(AdverseField)
 INSURANCE_FIELDS: tuple[str, ...] = get_args(InsuranceField)
+BENEFIT_FIELDS: tuple[str, ...] = get_args(BenefitField)
+TAX_FIELDS: tuple[str, ...] = get_args(TaxField)
 _OVERRIDE = "override"
 
 
@@ -129,6 +138,23 @@ class CopayId:
 
 
 @dataclass(frozen=True)
+class BenefitId:
+    kind: str
+    field: BenefitField
+
+    def __str__(self) -> str:
+        return f"insurance/benefits/{self.kind}/{self.field}"
+
+
+@dataclass(frozen=True)
+class TaxId:
+    field: TaxField
+
+    def __str__(self) -> str:
+        return f"insurance/tax_advantaged/{self.field}"
+
+
+@dataclass(frozen=True)
 class IndirectId:
     field: str
 
@@ -136,7 +162,7 @@ class IndirectId:
         return f"indirect/{self.field}"
 
 
-ParamId = PriceId | PathwayId | VisitId | ItemId | AdverseId | InsuranceId | CopayId | IndirectId
+ParamId = PriceId | PathwayId | VisitId | ItemId | AdverseId | InsuranceId | CopayId | BenefitId | TaxId | IndirectId
 PATHWAY_SCOPED = (PathwayId, VisitId, ItemId, AdverseId)
 
 
@@ -172,6 +198,14 @@ def copay(kind: str) -> str:
     return str(CopayId(kind))
 
 
+def benefit(kind: str, field: BenefitField) -> str:
+    return str(BenefitId(kind, field))
+
+
+def tax(field: TaxField) -> str:
+    return str(TaxId(field))
+
+
 def indirect(field: str) -> str:
     return str(IndirectId(field))
 
@@ -204,7 +238,8 @@ def parse(pid: object) -> ParamId:
     -------
     ParamId
         One of :class:`PriceId`, :class:`PathwayId`, :class:`VisitId`, :class:`ItemId`,
-        :class:`AdverseId`, :class:`InsuranceId`, :class:`CopayId`, :class:`IndirectId`.
+        :class:`AdverseId`, :class:`InsuranceId`, :class:`CopayId`, :class:`BenefitId`,
+        :class:`TaxId`, :class:`IndirectId`.
 
     Raises
     ------
@@ -244,6 +279,16 @@ def _parse(pid: str) -> ParamId:
             if kind not in VISIT_KINDS:
                 raise ValueError(kind)
             return CopayId(kind)
+        if rest.startswith("benefits/"):
+            kind, _, field = rest.removeprefix("benefits/").partition("/")
+            if kind not in VISIT_KINDS or field not in BENEFIT_FIELDS:
+                raise ValueError(rest)
+            return BenefitId(kind, cast(BenefitField, field))
+        if rest.startswith("tax_advantaged/"):
+            field = rest.removeprefix("tax_advantaged/")
+            if field not in TAX_FIELDS:
+                raise ValueError(rest)
+            return TaxId(cast(TaxField, field))
         if rest not in INSURANCE_FIELDS:
             raise ValueError(rest)
         return InsuranceId(cast(InsuranceField, rest))

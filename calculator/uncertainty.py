@@ -176,7 +176,8 @@ def sample_from_table(param: Param, n: int, rng: np.random.Generator) -> np.ndar
 def _varying(scenario: Scenario) -> list[Parameter]:
     """The uncertain numbers that can change a cost or a QALY in the PSA.
 
-    A pathway's duration only places visits on the calendar, and a covered code's uncovered
+    A pathway's duration only places visits on the calendar (which matters only with an
+    ``episode_start``, where a plan year can end inside the episode), and a covered code's uncovered
     price is only ever billed for visits of a kind with a visit limit: sampling those would
     spend time (and random numbers) on numbers multiplied by zero.
     """
@@ -191,7 +192,7 @@ def _varying(scenario: Scenario) -> list[Parameter]:
         billed_out.update(plan.uncovered_codes)
     out = []
     for p in _uncertain(scenario):
-        if p.group == "pathway" and p.id.endswith("/weeks"):
+        if p.group == "pathway" and p.id.endswith("/weeks") and scenario.episode_start is None:
             continue
         if plan is not None and p.id.startswith(f"price/{scenario.uncovered_schedule}/"):
             code = p.id.split("/", 2)[2]

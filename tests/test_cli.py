@@ -66,7 +66,7 @@ def test_compare_as_a_process_exits_0_with_json(scenario_file: Path) -> None:
 
 def test_compare_json_has_the_spec_top_level_keys(result: dict[str, Any]) -> None:
     assert {"schema_version", "currency", "schedule", "options"} <= set(result)
-    assert (result["schema_version"], result["currency"], result["schedule"]) == (1, "USD", "commercial")
+    assert (result["schema_version"], result["currency"], result["schedule"]) == (2, "USD", "commercial")
 
 
 def test_compare_json_options_follow_compare_order(result: dict[str, Any]) -> None:

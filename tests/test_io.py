@@ -224,7 +224,7 @@ BAD_NUMBERS = [
         "low 0, high 0.9",
         id="beta-range-too-wide",
     ),
-    pytest.param("schema_version", 2, "schema_version", "a supported schema version", "found 2", id="schema-2"),
+    pytest.param("schema_version", 3, "schema_version", "a supported schema version", "found 3", id="schema-3"),
     pytest.param("schema_version", "1", "schema_version", "a supported schema version", "'1'", id="schema-text-1"),
     pytest.param("psa", {"draws": 2_000_000}, "psa.draws", "at most", "2000000", id="draws-above-max"),
     pytest.param("psa", {"draws": 10.5}, "psa.draws", "a whole number", "10.5", id="draws-not-whole"),

@@ -17,6 +17,7 @@ from ..models import (
     Indirect,
     InsurancePlan,
     Item,
+    KindBenefit,
     Param,
     Pathway,
     PathwaySet,
@@ -24,10 +25,13 @@ from ..models import (
     PriceTable,
     PsaSettings,
     Scenario,
+    TaxAdvantaged,
     Visit,
 )
 from .documents import (
+    CURRENT_SCHEMA_VERSION,
     AdverseEventDoc,
+    BenefitDoc,
     BudgetDoc,
     IndirectDoc,
     InlinePriceTableDoc,
@@ -39,6 +43,7 @@ from .documents import (
     PriceRowDoc,
     PsaDoc,
     ScenarioDoc,
+    TaxAdvantagedDoc,
     VisitDoc,
 )
 from .fields import _Uncertain
@@ -165,6 +170,26 @@ def insurance_model(doc: InsuranceDoc | None) -> InsurancePlan | None:
         uncovered_codes=tuple(doc.uncovered_codes or ()),
         uncovered_schedule=doc.uncovered_schedule,
         visit_limits=tuple((kind, int(v)) for kind, v in (doc.visit_limits or {}).items()),
+        benefits=tuple((kind, _benefit_model(b)) for kind, b in (doc.benefits or {}).items()),
+        visits_used=tuple((kind, int(v)) for kind, v in (doc.visits_used or {}).items()),
+        plan_year_start=doc.plan_year_start or "01-01",
+        tax_advantaged=None
+        if doc.tax_advantaged is None
+        else TaxAdvantaged(param_model(doc.tax_advantaged.balance), param_model(doc.tax_advantaged.tax_rate)),
+    )
+
+
+def _optional(number: float | _Uncertain | None) -> Param | None:
+    return None if number is None else param_model(number)
+
+
+def _benefit_model(doc: BenefitDoc) -> KindBenefit:
+    return KindBenefit(
+        copay=_optional(doc.copay),
+        coinsurance=_optional(doc.coinsurance),
+        deductible_applies=doc.deductible_applies,
+        deductible=_optional(doc.deductible),
+        deductible_met=_optional(doc.deductible_met),
     )
 
 
@@ -216,6 +241,8 @@ def scenario_model(
         label=doc.label,
         description=doc.description,
         name=name,
+        region=doc.region or "national",
+        episode_start=doc.episode_start,
     )
 
 
@@ -318,7 +345,28 @@ def _insurance_doc(plan: InsurancePlan) -> InsuranceDoc:
         fields["uncovered_schedule"] = plan.uncovered_schedule
     if plan.visit_limits:
         fields["visit_limits"] = dict(plan.visit_limits)
+    if plan.benefits:
+        fields["benefits"] = {kind: _benefit_doc(b) for kind, b in plan.benefits}
+    if plan.visits_used:
+        fields["visits_used"] = dict(plan.visits_used)
+    if plan.plan_year_start != "01-01":
+        fields["plan_year_start"] = plan.plan_year_start
+    if plan.tax_advantaged is not None:
+        fields["tax_advantaged"] = TaxAdvantagedDoc.model_construct(
+            balance=param_doc(plan.tax_advantaged.balance), tax_rate=param_doc(plan.tax_advantaged.tax_rate)
+        )
     return InsuranceDoc.model_construct(**fields)
+
+
+def _benefit_doc(benefit: KindBenefit) -> BenefitDoc:
+    fields: dict[str, Any] = {}
+    for key in ("copay", "coinsurance", "deductible", "deductible_met"):
+        param = getattr(benefit, key)
+        if param is not None:
+            fields[key] = param_doc(param)
+    if benefit.deductible_applies is not None:
+        fields["deductible_applies"] = benefit.deductible_applies
+    return BenefitDoc.model_construct(**fields)
 
 
 def _budget_doc(budget: BudgetInputs) -> BudgetDoc:
@@ -330,7 +378,7 @@ def scenario_doc(
     scenario: Scenario, *, prices: str | InlinePriceTableDoc, pathways: str | PathwayFileDoc
 ) -> ScenarioDoc:
     """The scenario document; ``prices`` and ``pathways`` are a shipped name or an inline document."""
-    fields: dict[str, Any] = {"schema_version": 1}
+    fields: dict[str, Any] = {"schema_version": CURRENT_SCHEMA_VERSION}
     if scenario.label:
         fields["label"] = scenario.label
     if scenario.description:
@@ -350,4 +398,7 @@ def scenario_doc(
         fields["psa"] = PsaDoc.model_construct(draws=scenario.psa.draws, seed=scenario.psa.seed)
     if scenario.budget is not None:
         fields["budget"] = _budget_doc(scenario.budget)
+    fields["region"] = scenario.region
+    if scenario.episode_start is not None:
+        fields["episode_start"] = scenario.episode_start
     return ScenarioDoc.model_construct(**fields)

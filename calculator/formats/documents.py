@@ -15,12 +15,14 @@ added here, to the dataclass in :mod:`calculator.models` and to :mod:`calculator
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import (
     BeforeValidator,
     Discriminator,
     Field,
+    PlainSerializer,
     PlainValidator,
     Strict,
     Tag,
@@ -50,6 +52,7 @@ from .fields import (
 __all__ = [
     "SCHEMA_VERSIONS",
     "AdverseEventDoc",
+    "BenefitDoc",
     "BudgetDoc",
     "IndirectDoc",
     "InlinePriceTableDoc",
@@ -61,6 +64,7 @@ __all__ = [
     "PriceRowDoc",
     "PsaDoc",
     "ScenarioDoc",
+    "TaxAdvantagedDoc",
     "VisitDoc",
 ]
 
@@ -82,7 +86,8 @@ else:
     Episodes, Years, Growth = bounded("episodes_per_1000"), bounded("budget_years"), bounded("growth")
     VisitKind = Choice(VISIT_KINDS, "a visit kind")
 
-SCHEMA_VERSIONS = (1,)
+SCHEMA_VERSIONS = (1, 2)
+CURRENT_SCHEMA_VERSION = 2
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -283,8 +288,76 @@ class PathwayFileDoc(Document):
 # Scenario (SPEC §3.3)
 
 
+def _month_day(raw: object) -> str:
+    """A plan year's first day as ``MM-DD`` (any year: 02-29 is refused, a plan year cannot start on it)."""
+    if isinstance(raw, str) and re.fullmatch(r"[0-9]{2}-[0-9]{2}", raw.strip()):
+        try:
+            date.fromisoformat(f"2001-{raw.strip()}")
+            return raw.strip()
+        except ValueError:
+            pass
+    raise problem('a month and day as "MM-DD", e.g. "01-01"', raw)
+
+
+MonthDay = Annotated[
+    str, PlainValidator(_month_day), WithJsonSchema({"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"})
+]
+
+
+def _iso_date(raw: object) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw.strip()):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise problem('a date as "YYYY-MM-DD", e.g. "2026-10-15"', raw)
+
+
+IsoDate = Annotated[
+    date,
+    PlainValidator(_iso_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+REGION_PATTERN = r"^(national|[A-Z]{2}-[0-9]{2})$"
+
+
+def _region(raw: object) -> str:
+    if not isinstance(raw, str) or not re.fullmatch(REGION_PATTERN, raw.strip()):
+        raise problem('"national" or a Medicare locality such as "NY-01"', raw)
+    return raw.strip()
+
+
+Region = Annotated[str, PlainValidator(_region), WithJsonSchema({"type": "string", "pattern": REGION_PATTERN})]
+
+
+class BenefitDoc(Document):
+    """One kind of visit's cost sharing as a Summary of Benefits and Coverage lists it (SPEC §3.4)."""
+
+    copay: Amount | None = None
+    coinsurance: Probability | None = None
+    deductible_applies: Annotated[bool, Strict()] | None = None
+    deductible: Amount | None = None
+    deductible_met: Amount | None = None
+
+    @model_validator(mode="after")
+    def _met_needs_deductible(self) -> BenefitDoc:
+        if self.deductible_met is not None and self.deductible is None:
+            raise problem("a `deductible` for this kind beside its `deductible_met`", at="deductible")
+        return self
+
+
+class TaxAdvantagedDoc(Document):
+    """Money in an HSA or FSA and the patient's marginal tax rate (SPEC §4.9)."""
+
+    balance: Amount
+    tax_rate: Probability
+
+
 class InsuranceDoc(Document):
-    """Plan-year cost sharing (SPEC §4.2). Absent amounts mean 0; absent ``oop_max`` means none."""
+    """Plan-year cost sharing (SPEC §4.2, §3.4). Absent amounts mean 0; absent ``oop_max`` means none."""
 
     deductible: Amount = 0.0
     deductible_met: Amount = 0.0
@@ -292,9 +365,22 @@ class InsuranceDoc(Document):
     oop_max: Amount | None = None
     oop_met: Amount = 0.0
     copays: dict[VisitKind, Amount] | None = None
+    benefits: dict[VisitKind, BenefitDoc] | None = None
     uncovered_codes: list[Code] | None = None
     uncovered_schedule: str | None = None
     visit_limits: dict[VisitKind, VisitLimit] | None = None
+    visits_used: dict[VisitKind, VisitLimit] | None = None
+    plan_year_start: MonthDay | None = None
+    tax_advantaged: TaxAdvantagedDoc | None = None
+
+    @model_validator(mode="after")
+    def _copay_once(self) -> InsuranceDoc:
+        for kind in self.copays or {}:
+            if kind in (self.benefits or {}):
+                raise problem(
+                    f"the {kind} benefit in `copays` or in `benefits`, not both", found_text="both", at=f"copays.{kind}"
+                )
+        return self
 
 
 class _IndirectBase(Document):
@@ -410,3 +496,5 @@ class ScenarioDoc(Document):
     indirect: IndirectDoc | None = None
     psa: PsaDoc | None = None
     budget: BudgetDoc | None = None
+    region: Region | None = None
+    episode_start: IsoDate | None = None
