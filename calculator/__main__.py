@@ -1,6 +1,7 @@
 """Command line (SPEC §5).
 
     python -m calculator compare SCENARIO [--format json|table|csv] [--draws N] [--seed S]
+                         [--plans PLAN PLAN ...] [--prices-over FILE [--map COLUMN=SCHEDULE ...]]
     python -m calculator sensitivity SCENARIO [--format json|csv] [--perspective P]
                          [--break-even PARAMETER_ID --between OPTION_A OPTION_B [--low L --high H]]
     python -m calculator budget SCENARIO [--members N --episodes-per-1000 R --current MIX --proposed MIX
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
+from pydantic import ValidationError
 
 from .budget import budget_impact, budget_inputs_from_dict, budget_table, default_budget_inputs, proposal_mix
 from .costing import Comparison, compare, parameters
@@ -37,6 +39,8 @@ from .exports import to_csv
 from .formats.schema import write_schemas
 from .formatting import format_money, format_percent
 from .io import DATA_DIR, MAX_DRAWS, load_any, load_scenario
+from .models import InsurancePlan, Scenario
+from .plans import compare_plans, warnings
 from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
@@ -109,6 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--oop-budget", type=_amount, default=None, help="report P(out-of-pocket above this amount) per option"
     )
     run.add_argument("--reference", default=None, help="option the ICERs compare against (default: the first)")
+    run.add_argument(
+        "--plans",
+        nargs="+",
+        default=None,
+        metavar="PLAN",
+        help="compare plans instead: plan files ({insurance, label}), scenario files or preset names",
+    )
+    run.add_argument(
+        "--prices-over", dest="prices_over", type=Path, default=None, help="a clinic's own price list (CSV or XLSX)"
+    )
+    run.add_argument(
+        "--map",
+        dest="mapping",
+        action="append",
+        default=[],
+        metavar="COLUMN=SCHEDULE",
+        help="the schedule a column of --prices-over prices, e.g. cash=self_pay",
+    )
 
     sens = commands.add_parser("sensitivity", help="one-way sensitivity (tornado) and break-even")
     sens.add_argument("scenario", type=Path)
@@ -239,6 +261,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    overlay: dict[str, Any] | None = None
+    if args.prices_over is not None:
+        scenario, overlay = _with_clinic_prices(scenario, args.prices_over, args.mapping)
+    elif args.mapping:
+        raise InputError("--map", "", "--prices-over FILE beside it", found_text="--map alone")
+    found = warnings(scenario)
+    if found:
+        print("warning: " + " ".join(found), file=sys.stderr)
+    if args.plans is not None:
+        return _compare_plans(args, scenario)
     draws = scenario.psa.draws if args.draws is None else args.draws
     seed = scenario.psa.seed if args.seed is None else args.seed
     result = compare(scenario)
@@ -247,13 +279,131 @@ def _compare(args: argparse.Namespace) -> int:
         psa = run_psa(scenario, draws=draws, seed=seed, oop_budget=args.oop_budget, reference=args.reference)
     if args.format == "json":
         document = result.to_dict()
+        if overlay is not None:
+            document["price_overlay"] = overlay
         if psa is not None:
             document["psa"] = psa.to_dict()
         print(json.dumps(document, indent=2, allow_nan=False))
     elif args.format == "csv":
         print(comparison_csv(result), end="")
     else:
+        if overlay is not None:
+            print(overlay_summary(overlay))
         print(comparison_table(result, psa))
+    return 0
+
+
+def _with_clinic_prices(scenario: Scenario, path: Path, mapping: list[str]) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario priced with a clinic's list laid over its table (SPEC §3.5), and a report."""
+    from dataclasses import replace
+
+    from .costing import _used_codes
+    from .io.files import read_file_bytes
+    from .overlay import overlay_prices, parse_mapping, read_clinic_list
+
+    clinic = read_clinic_list(read_file_bytes(path), path.name)
+    used = set(_used_codes(scenario))
+    table, changes = overlay_prices(scenario.prices, clinic, parse_mapping(mapping), used=used)
+    report = {
+        "file": path.name,
+        "changed": [
+            {"code": c.code, "schedule": c.schedule, "column": c.column, "old": c.old, "new": c.new}
+            for c in changes
+            if c.changed
+        ],
+        "unchanged": sorted({c.code for c in changes if not c.changed}),
+        "not_used_by_the_options": sorted({c.code for c in changes if not c.used}),
+    }
+    return replace(scenario, prices=table), report
+
+
+def overlay_summary(report: dict[str, Any]) -> str:
+    """The clinic list's effect in a few lines, in the words of the upload."""
+    out = [f"Your file {report['file']}: {len(report['changed'])} prices changed."]
+    for c in report["changed"]:
+        old = "new code" if c["old"] is None else f"{c['old']:g}"
+        out.append(f"  {c['code']} ({c['column']} -> {c['schedule']}): {old} -> {c['new']:g}")
+    if report["not_used_by_the_options"]:
+        out.append(f"  Kept, but not billed by the options: {', '.join(report['not_used_by_the_options'])}")
+    return "\n".join(out)
+
+
+def _load_plan(text: str, scenario: Scenario) -> tuple[str, InsurancePlan | None]:
+    """A plan given to ``--plans``: a preset name, a scenario file or a plan file."""
+    from .formats import input_error
+    from .formats.convert import insurance_model
+    from .formats.documents import PlanFileDoc
+    from .io.files import load_document, shipped_names
+
+    if text in shipped_names("scenarios") and not Path(text).exists():
+        preset = load_scenario(DATA_DIR / "scenarios" / f"{text}.json")
+        return preset.label or text, preset.insurance
+    path = Path(text)
+    raw = load_document(path)
+    if isinstance(raw, dict) and ("prices" in raw or "pathways" in raw):
+        full = load_scenario(path)
+        return full.label or path.stem, full.insurance
+    if not isinstance(raw, dict):
+        raise InputError(path.name, "top level", "an object with an `insurance` field", raw)
+    try:
+        doc = PlanFileDoc.model_validate(raw)
+    except ValidationError as exc:
+        raise input_error(exc, path.name, root=PlanFileDoc) from None
+    plan = insurance_model(doc.insurance)
+    if plan is not None:
+        check_plan_against(plan, scenario, path.name)
+    return doc.label or path.stem, plan
+
+
+def check_plan_against(plan: InsurancePlan, scenario: Scenario, source: str) -> None:
+    """A plan file's codes and schedule must exist in the scenario's price table."""
+    for i, code in enumerate(plan.uncovered_codes):
+        if code not in scenario.prices:
+            raise InputError(source, f"insurance.uncovered_codes[{i}]", "a code in the price table", code)
+    if plan.uncovered_schedule is not None and plan.uncovered_schedule not in scenario.prices.schedules:
+        raise InputError(
+            source,
+            "insurance.uncovered_schedule",
+            f"one of the table's schedules ({', '.join(scenario.prices.schedules)})",
+            plan.uncovered_schedule,
+        )
+
+
+def _compare_plans(args: argparse.Namespace, scenario: Scenario) -> int:
+    plans = [_load_plan(text, scenario) for text in args.plans]
+    labels = [label for label, _ in plans]
+    # Two files with the same label get their position added, so neither column is lost.
+    plans = [
+        (f"{label} ({i + 1})" if labels.count(label) > 1 else label, plan) for i, (label, plan) in enumerate(plans)
+    ]
+    result = compare_plans(scenario, plans)
+    for label, found in result["warnings"].items():
+        if found:
+            print(f"warning: {label}: " + " ".join(found), file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(result, indent=2, allow_nan=False))
+        return 0
+    rows = [
+        [option, entry["label"], plan, cell["patient"], cell["insurer"], cell["allowed"], cell.get("patient_after_tax")]
+        for option, entry in result["options"].items()
+        for plan, cell in entry["plans"].items()
+    ]
+    if args.format == "csv":
+        header = ["option", "label", "plan", "patient", "insurer", "allowed", "patient_after_tax"]
+        print(to_csv(header, [[("" if v is None else v) for v in r] for r in rows]), end="")
+        return 0
+    currency = result["currency"]
+    table = [["Option", *(f"{p}: you pay / plan pays" for p in result["plans"])]]
+    for entry in result["options"].values():
+        cells = [entry["label"]]
+        for plan in result["plans"]:
+            cell = entry["plans"][plan]
+            cells.append(f"{format_money(cell['patient'], currency)} / {format_money(cell['insurer'], currency)}")
+        table.append(cells)
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    print("Expected per episode. Estimates, not quotes or medical advice.")
     return 0
 
 

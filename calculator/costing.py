@@ -272,9 +272,7 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                         )
                     )
         if plan.tax_advantaged is not None:
-            out.append(
-                Parameter(ids.tax("balance"), "HSA/FSA balance", plan.tax_advantaged.balance, "insurance")
-            )
+            out.append(Parameter(ids.tax("balance"), "HSA/FSA balance", plan.tax_advantaged.balance, "insurance"))
             out.append(
                 Parameter(
                     ids.tax("tax_rate"),
@@ -391,11 +389,17 @@ class _Evaluator:
             for kind, b in plan.benefits:
                 self.benefits[kind] = Benefit(
                     copay=None if b.copay is None else self.v(ids.benefit(kind, "copay"), b.copay),
-                    coinsurance=None if b.coinsurance is None else self.v(ids.benefit(kind, "coinsurance"), b.coinsurance),
+                    coinsurance=None
+                    if b.coinsurance is None
+                    else self.v(ids.benefit(kind, "coinsurance"), b.coinsurance),
                     deductible_applies=b.deductible_applies,
                 )
                 if b.deductible is not None:
-                    met = 0.0 if b.deductible_met is None else self.v(ids.benefit(kind, "deductible_met"), b.deductible_met)
+                    met = (
+                        0.0
+                        if b.deductible_met is None
+                        else self.v(ids.benefit(kind, "deductible_met"), b.deductible_met)
+                    )
                     self.kind_deductibles[kind] = (self.v(ids.benefit(kind, "deductible"), b.deductible), met)
         self.coinsurance: Number = self.v(ids.insurance("coinsurance"), plan.coinsurance) if plan else 1.0
         self.tax: tuple[Number, Number] | None = None

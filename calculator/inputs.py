@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from .models import VISIT_KINDS, Param, PathwaySet, PriceTable, Scenario
+from .plans import PLAN_V2_FIELDS, apply_plan_v2, plan_v2_inputs
 
 __all__ = [
     "COPAY_FIELDS",
@@ -44,7 +45,7 @@ ENTERED = "Entered in the app"
 PLAN_FIELDS = ("deductible", "deductible_met", "coinsurance_pct", "oop_max", "no_oop_max", "oop_met")
 COPAY_FIELDS = tuple(f"copay_{kind}" for kind in VISIT_KINDS)
 TRAVEL_FIELDS = ("miles_per_visit", "travel_hours_per_visit", "hourly_value", "daily_wage")
-PRESET_FIELDS = PLAN_FIELDS + COPAY_FIELDS + TRAVEL_FIELDS
+PRESET_FIELDS = PLAN_FIELDS + COPAY_FIELDS + TRAVEL_FIELDS + PLAN_V2_FIELDS
 #: The state keys that make up the scenario (see :func:`compose`).
 STATE_KEYS = ("preset", "loaded", "price_table", "pathways", "options", "price_overrides", *PRESET_FIELDS)
 
@@ -77,6 +78,9 @@ def inputs_from_scenario(scenario: Scenario) -> dict[str, Any]:
         )
         for kind, copay in plan.copays:
             inputs[f"copay_{kind}"] = float(copay.value)
+        for kind, benefit in plan.benefits:
+            inputs[f"copay_{kind}"] = None if benefit.copay is None else float(benefit.copay.value)
+    inputs.update(plan_v2_inputs(scenario))
     return inputs
 
 
@@ -107,8 +111,9 @@ def apply_inputs(
     an entered price gets the scenario's ``price_spread`` as its uncertainty, like every price.
     """
     plan = base.insurance
+    episode_start = base.episode_start
     if plan is not None:
-        old_copays = dict(plan.copays)
+        old_copays = {**dict(plan.copays), **{k: b.copay for k, b in plan.benefits if b.copay is not None}}
         # The plan's own order first, so unchanged inputs give back an equal scenario.
         kinds = [*old_copays, *(k for k in VISIT_KINDS if k not in old_copays)]
         copays = tuple(
@@ -129,6 +134,8 @@ def apply_inputs(
             oop_met=_set(plan.oop_met, inputs["oop_met"]),
             copays=copays,
         )
+        if all(field in inputs for field in PLAN_V2_FIELDS):
+            plan, episode_start = apply_plan_v2(base, plan, inputs)
     ind = base.indirect
     indirect = replace(
         ind,
@@ -148,6 +155,7 @@ def apply_inputs(
         indirect=indirect,
         price_overrides=tuple(overrides.items()),
         compare=chosen or base.compare,
+        episode_start=episode_start,
     )
 
 

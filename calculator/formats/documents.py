@@ -60,6 +60,7 @@ __all__ = [
     "ItemDoc",
     "PathwayDoc",
     "PathwayFileDoc",
+    "PlanFileDoc",
     "PriceMetadataDoc",
     "PriceRowDoc",
     "PsaDoc",
@@ -498,3 +499,14 @@ class ScenarioDoc(Document):
     budget: BudgetDoc | None = None
     region: Region | None = None
     episode_start: IsoDate | None = None
+
+
+class PlanFileDoc(Document):
+    """A plan file for ``compare --plans`` and the app's plan comparison: one ``insurance`` block
+    (null: self-pay) and an optional ``label``; the options and prices come from the scenario."""
+
+    schema_: SchemaLink = None
+    schema_version: SchemaVersion = CURRENT_SCHEMA_VERSION
+    label: Text = ""
+    description: Text = ""
+    insurance: InsuranceDoc | None

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .documents import BudgetDoc, InlinePriceTableDoc, PathwayFileDoc, ScenarioDoc
+from .documents import BudgetDoc, InlinePriceTableDoc, PathwayFileDoc, PlanFileDoc, ScenarioDoc
 
 __all__ = ["SCHEMAS", "schema_texts", "write_schemas"]
 
@@ -22,6 +22,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "pathways.schema.json": (PathwayFileDoc, "A set of treatment pathways (SPEC §3.2)."),
     "price-table.schema.json": (InlinePriceTableDoc, "A price table written inline in a scenario (SPEC §3.1)."),
     "budget.schema.json": (BudgetDoc, "Budget impact inputs for a member population (SPEC §4.7)."),
+    "plan.schema.json": (PlanFileDoc, "A plan for `compare --plans`: an insurance block and a label (SPEC §3.4)."),
 }
 
 
