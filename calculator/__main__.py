@@ -26,6 +26,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -40,7 +41,7 @@ from .formats.schema import write_schemas
 from .formatting import format_money, format_percent
 from .io import DATA_DIR, MAX_DRAWS, load_any, load_scenario
 from .models import InsurancePlan, Scenario
-from .plans import compare_plans, warnings
+from .plans import PlanChoice, compare_plans, warnings
 from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
@@ -295,8 +296,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _with_clinic_prices(scenario: Scenario, path: Path, mapping: list[str]) -> tuple[Scenario, dict[str, Any]]:
     """The scenario priced with a clinic's list laid over its table (SPEC §3.5), and a report."""
-    from dataclasses import replace
-
     from .costing import _used_codes
     from .io.files import read_file_bytes
     from .overlay import overlay_prices, parse_mapping, read_clinic_list
@@ -328,7 +327,7 @@ def overlay_summary(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _load_plan(text: str, scenario: Scenario) -> tuple[str, InsurancePlan | None]:
+def _load_plan(text: str, scenario: Scenario) -> PlanChoice:
     """A plan given to ``--plans``: a preset name, a scenario file or a plan file."""
     from .formats import input_error
     from .formats.convert import insurance_model
@@ -337,12 +336,12 @@ def _load_plan(text: str, scenario: Scenario) -> tuple[str, InsurancePlan | None
 
     if text in shipped_names("scenarios") and not Path(text).exists():
         preset = load_scenario(DATA_DIR / "scenarios" / f"{text}.json")
-        return preset.label or text, preset.insurance
+        return PlanChoice(preset.label or text, preset.insurance, preset.schedule)
     path = Path(text)
     raw = load_document(path)
     if isinstance(raw, dict) and ("prices" in raw or "pathways" in raw):
         full = load_scenario(path)
-        return full.label or path.stem, full.insurance
+        return PlanChoice(full.label or path.stem, full.insurance, full.schedule)
     if not isinstance(raw, dict):
         raise InputError(path.name, "top level", "an object with an `insurance` field", raw)
     try:
@@ -352,7 +351,14 @@ def _load_plan(text: str, scenario: Scenario) -> tuple[str, InsurancePlan | None
     plan = insurance_model(doc.insurance)
     if plan is not None:
         check_plan_against(plan, scenario, path.name)
-    return doc.label or path.stem, plan
+    if doc.schedule is not None and doc.schedule not in scenario.prices.schedules:
+        raise InputError(
+            path.name,
+            "schedule",
+            f"one of the table's schedules ({', '.join(scenario.prices.schedules)})",
+            doc.schedule,
+        )
+    return PlanChoice(doc.label or path.stem, plan, doc.schedule)
 
 
 def check_plan_against(plan: InsurancePlan, scenario: Scenario, source: str) -> None:
@@ -371,11 +377,9 @@ def check_plan_against(plan: InsurancePlan, scenario: Scenario, source: str) -> 
 
 def _compare_plans(args: argparse.Namespace, scenario: Scenario) -> int:
     plans = [_load_plan(text, scenario) for text in args.plans]
-    labels = [label for label, _ in plans]
+    labels = [p.label for p in plans]
     # Two files with the same label get their position added, so neither column is lost.
-    plans = [
-        (f"{label} ({i + 1})" if labels.count(label) > 1 else label, plan) for i, (label, plan) in enumerate(plans)
-    ]
+    plans = [replace(p, label=f"{p.label} ({i + 1})") if labels.count(p.label) > 1 else p for i, p in enumerate(plans)]
     result = compare_plans(scenario, plans)
     for label, found in result["warnings"].items():
         if found:
@@ -393,13 +397,16 @@ def _compare_plans(args: argparse.Namespace, scenario: Scenario) -> int:
         print(to_csv(header, [[("" if v is None else v) for v in r] for r in rows]), end="")
         return 0
     currency = result["currency"]
-    table = [["Option", *(f"{p}: you pay / plan pays" for p in result["plans"])]]
+    letters = [chr(ord("A") + i) for i in range(len(result["plans"]))]
+    table = [["Option", *(f"{x}: you pay / plan pays" for x in letters)]]
     for entry in result["options"].values():
         cells = [entry["label"]]
         for plan in result["plans"]:
             cell = entry["plans"][plan]
             cells.append(f"{format_money(cell['patient'], currency)} / {format_money(cell['insurer'], currency)}")
         table.append(cells)
+    for letter, plan in zip(letters, result["plans"], strict=True):
+        print(f"{letter}: {plan} ({result['schedules'][plan]} prices)")
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))

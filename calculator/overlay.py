@@ -83,8 +83,8 @@ def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:
     >>> clinic.columns, clinic.rows[0][:2]
     (('cash',), ('20561', (95.0,)))
     """
-    from .io.prices import _cell_text, _csv_rows, _xlsx_rows
     from .io.files import decode_text
+    from .io.prices import _cell_text, _csv_rows, _xlsx_rows
 
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx":

@@ -10,7 +10,7 @@ may hold (SPEC §3.4: kept, clamped and said, never silent).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,6 +20,7 @@ from .models import VISIT_KINDS, InsurancePlan, KindBenefit, Param, Scenario, Ta
 
 __all__ = [
     "PLAN_V2_FIELDS",
+    "PlanChoice",
     "PlanOption",
     "apply_plan_v2",
     "compare_plans",
@@ -29,7 +30,18 @@ __all__ = [
     "warnings",
 ]
 
-PlanOption = tuple[str, InsurancePlan | None]  # (label, plan; None: self-pay)
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """One plan to compare: its label, its cost sharing (None: self-pay) and the price schedule
+    it pays at (None: the scenario's; Original Medicare pays the Medicare fee schedule)."""
+
+    label: str
+    insurance: InsurancePlan | None
+    schedule: str | None = None
+
+
+PlanOption = PlanChoice | tuple[str, InsurancePlan | None]
 
 
 def field_warnings(scenario: Scenario) -> dict[str, str]:
@@ -115,15 +127,17 @@ def compare_plans(
     ----------
     scenario : Scenario
         The episode: options, prices and everything but the plan.
-    plans : sequence of (label, InsurancePlan or None), or a mapping label → plan
-        Two or more plans (None: self-pay); labels must differ.
+    plans : sequence of PlanChoice or (label, InsurancePlan or None), or a mapping label → plan
+        Two or more plans (None: self-pay); labels must differ. A :class:`PlanChoice` may name
+        the price schedule the plan pays at; the others use the scenario's.
 
     Returns
     -------
     dict
-        ``{"currency", "plans": [labels], "options": {option: {"label", "plans": {plan label:
-        {"patient", "insurer", "allowed", "patient_after_tax" (where the plan has an HSA/FSA)}}}},
-        "warnings": {plan label: [sentences]}}``; money per episode, expected over the branches.
+        ``{"currency", "plans": [labels], "schedules": {label: schedule}, "options": {option:
+        {"label", "plans": {plan label: {"patient", "insurer", "allowed", "patient_after_tax"
+        (where the plan has an HSA/FSA)}}}}, "warnings": {plan label: [sentences]}}``; money per
+        episode, expected over the branches.
 
     Examples
     --------
@@ -133,23 +147,36 @@ def compare_plans(
     >>> out["options"]["physical_therapy"]["plans"]["Self-pay"]["insurer"]
     0.0
     """
-    items = list(plans.items()) if isinstance(plans, Mapping) else list(plans)
-    labels = [label for label, _ in items]
+    raw = list(plans.items()) if isinstance(plans, Mapping) else list(plans)
+    items = [p if isinstance(p, PlanChoice) else PlanChoice(p[0], p[1]) for p in raw]
+    labels = [p.label for p in items]
     if len(set(labels)) != len(labels):
         raise InputError("plans", "label", "a different label for each plan", found_text=", ".join(labels))
     options: dict[str, Any] = {o: {"label": scenario.pathways.get(o).label, "plans": {}} for o in scenario.compare}
     found: dict[str, list[str]] = {}
-    for label, plan in items:
-        variant = replace(scenario, insurance=plan)
+    schedules: dict[str, str] = {}
+    for choice in items:
+        schedule = choice.schedule or scenario.schedule
+        if schedule not in scenario.prices.schedules:
+            known = ", ".join(scenario.prices.schedules)
+            raise InputError(choice.label, "schedule", f"one of the price table's schedules ({known})", schedule)
+        variant = replace(scenario, insurance=choice.insurance, schedule=schedule)
+        schedules[choice.label] = schedule
         result = compare(variant)
-        found[label] = warnings(variant)
+        found[choice.label] = warnings(variant)
         for option in result:
             costs = option.expected
             cell: dict[str, float] = {"patient": costs.patient, "insurer": costs.insurer, "allowed": costs.allowed}
             if costs.patient_after_tax is not None:
                 cell["patient_after_tax"] = costs.patient_after_tax
-            options[option.id]["plans"][label] = cell
-    return {"currency": scenario.currency, "plans": labels, "options": options, "warnings": found}
+            options[option.id]["plans"][choice.label] = cell
+    return {
+        "currency": scenario.currency,
+        "plans": labels,
+        "schedules": schedules,
+        "options": options,
+        "warnings": found,
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -509,4 +509,7 @@ class PlanFileDoc(Document):
     schema_version: SchemaVersion = CURRENT_SCHEMA_VERSION
     label: Text = ""
     description: Text = ""
+    schedule: ScheduleName | None = Field(
+        default=None, description="The price schedule the plan pays at (default: the scenario's)."
+    )
     insurance: InsuranceDoc | None
