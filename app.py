@@ -29,6 +29,7 @@ st.set_page_config(
 pages = {
     "Patients": [
         st.Page("app_pages/my_costs.py", title="My costs", icon=":material/person:", default=True),
+        st.Page("app_pages/plans.py", title="Compare plans", icon=":material/balance:"),
     ],
     "Clinics": [
         st.Page("app_pages/compare.py", title="Compare options", icon=":material/compare_arrows:"),

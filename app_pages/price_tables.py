@@ -1,15 +1,18 @@
 """Price tables: the active table to view and edit, upload a clinic's own, download it, and
 see what differs from the shipped table."""
 
+import pandas as pd
 import streamlit as st
 
 from calculator.content import evidence
-from calculator.errors import InputError
+from calculator.errors import CostModelError, InputError
 from calculator.io import price_table_from_frame
-from calculator.models import CATEGORIES
+from calculator.models import CATEGORIES, PriceTable
+from calculator.overlay import overlay_prices, read_clinic_list
 from calculator.presentation import price_table_changes, table_frame, table_metadata
 from calculator.serialize import price_table_to_csv, price_table_to_xlsx
 from ui import state, uploads, widgets
+from ui.i18n import _
 from ui.widgets import md
 
 PAGE = "price_tables"
@@ -197,6 +200,106 @@ with st.container(border=True):
     problem = st.session_state.get("upload_problems")
     if problem is not None:
         widgets.show_problems(problem, "This table was not used; the previous table and numbers are unchanged:")
+
+# ------------------------------------------------------------------------------------------
+# A clinic's own price list laid over the active table (SPEC §3.5)
+
+
+def _apply_clinic_list(new_table: PriceTable, file_name: str, changed: int) -> None:
+    """Callback of "Apply": the list's prices replace the table's where the scenario stays valid."""
+    try:
+        state.use_price_table(new_table)
+    except CostModelError as error:
+        state.notice("warning", _("Your file {name} was not applied: {error}").format(name=file_name, error=error))
+        return
+    st.session_state["data_rev"] += 1
+    state.notice("success", _("Your file {name} is applied: {n} prices changed.").format(name=file_name, n=changed))
+
+
+st.subheader(_("Lay your clinic's price list over this table"), anchor=False)
+with st.container(border=True):
+    st.caption(
+        _(
+            "Whatever you have: a code column and one or more price columns (e.g. cash), for any number of codes. "
+            "Its prices replace this table's for the schedule you choose; every other price stays. Read in memory "
+            "for this session only."
+        )
+    )
+    clinic_upload = st.file_uploader(
+        _("Price list (CSV or XLSX)"),
+        type=["csv", "xlsx"],
+        key=f"{PAGE}_clinic_upload",
+        max_upload_size=uploads.MAX_UPLOAD_MB,
+    )
+    if clinic_upload is not None:
+        try:
+            uploads.check_upload_size(clinic_upload.size, clinic_upload.name)
+            clinic = read_clinic_list(clinic_upload.getvalue(), clinic_upload.name)
+        except InputError as error:
+            widgets.show_problems(error, _("Your file could not be read; nothing has changed:"))
+            clinic = None
+        if clinic is not None:
+            mapping = {}
+            columns = st.columns(min(len(clinic.columns), 3))
+            for i, column in enumerate(clinic.columns):
+                matches = column in table.schedules
+                guess = column if matches else ("self_pay" if "self_pay" in table.schedules else table.schedules[0])
+                with columns[i % len(columns)]:
+                    if not matches:
+                        st.caption(
+                            _("Your file {name}: column '{column}' matches no schedule of this table.").format(
+                                name=clinic.name, column=column
+                            )
+                        )
+                    mapping[column] = st.selectbox(
+                        _("Column '{column}' holds the prices of").format(column=column),
+                        list(table.schedules),
+                        index=list(table.schedules).index(guess),
+                        format_func=lambda s: s.replace("_", " "),
+                        key=f"{PAGE}_clinic_map_{column}",
+                    )
+            used_codes = {item.code for p in scenario.pathways.pathways for v in p.visits for item in v.items}
+            try:
+                overlaid, price_changes = overlay_prices(table, clinic, mapping, used=used_codes)
+            except InputError as error:
+                widgets.show_problems(error, _("Your file could not be applied; nothing has changed:"))
+            else:
+                changed = [c for c in price_changes if c.changed]
+                st.markdown(
+                    _("**Your file {name}**: {n} of its {total} prices differ from this table.").format(
+                        name=md(clinic.name), n=len(changed), total=len(price_changes)
+                    )
+                )
+                if changed:
+                    preview = pd.DataFrame(
+                        [
+                            {
+                                _("Code"): c.code,
+                                _("Column in your file"): c.column,
+                                _("Schedule"): c.schedule.replace("_", " "),
+                                _("Now"): "–" if c.old is None else widgets.money(c.old, currency),
+                                _("From your file"): widgets.money(c.new, currency),
+                                _("Billed by the options"): _("yes") if c.used else _("no"),
+                            }
+                            for c in changed
+                        ]
+                    )
+                    st.dataframe(preview, hide_index=True, key=f"{PAGE}_clinic_preview")
+                unused = sorted({c.code for c in price_changes if not c.used})
+                if unused:
+                    st.caption(
+                        _("Kept, but no option bills these codes from your file: {codes}.").format(
+                            codes=", ".join(unused)
+                        )
+                    )
+                st.button(
+                    _("Apply your file's prices"),
+                    key=f"{PAGE}_clinic_apply",
+                    type="primary",
+                    disabled=not changed,
+                    on_click=_apply_clinic_list,
+                    args=(overlaid, clinic.name, len(changed)),
+                )
 
 # ------------------------------------------------------------------------------------------
 # One price at a time (kept separately from the table, as the clinic's price)

@@ -26,6 +26,7 @@ PAGES = {
     "app_pages/assumptions.py": "Assumptions & sensitivity",
     "app_pages/price_tables.py": "Price tables",
     "app_pages/methods.py": "Methods & sources",
+    "app_pages/plans.py": "Compare plans",
 }
 
 
