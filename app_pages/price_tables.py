@@ -8,7 +8,7 @@ from calculator.content import evidence
 from calculator.errors import CostModelError, InputError
 from calculator.io import price_table_from_frame
 from calculator.models import CATEGORIES, PriceTable
-from calculator.overlay import overlay_prices, read_clinic_list
+from calculator.overlay import ClinicPrices, overlay_prices, read_clinic_list
 from calculator.presentation import price_table_changes, table_frame, table_metadata
 from calculator.serialize import price_table_to_csv, price_table_to_xlsx
 from ui import state, uploads, widgets
@@ -232,6 +232,7 @@ with st.container(border=True):
         max_upload_size=uploads.MAX_UPLOAD_MB,
     )
     if clinic_upload is not None:
+        clinic: ClinicPrices | None
         try:
             uploads.check_upload_size(clinic_upload.size, clinic_upload.name)
             clinic = read_clinic_list(clinic_upload.getvalue(), clinic_upload.name)

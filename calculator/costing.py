@@ -241,15 +241,15 @@ def parameters(scenario: Scenario) -> list[Parameter]:
             out.append(Parameter(ids.adverse(pw, e, "cost"), f"{name}: {event.name}, cost", event.cost, "pathway"))
     if plan is not None:
         keys: tuple[ids.InsuranceField, ...] = ("deductible", "deductible_met", "coinsurance", "oop_met")
-        for key in keys:
+        for insurance_key in keys:
             out.append(
                 Parameter(
-                    ids.insurance(key),
-                    f"Plan: {key.replace('_', ' ')}",
-                    getattr(plan, key),
+                    ids.insurance(insurance_key),
+                    f"Plan: {insurance_key.replace('_', ' ')}",
+                    getattr(plan, insurance_key),
                     "insurance",
-                    key == "coinsurance",
-                    unit="probability" if key == "coinsurance" else "money",
+                    insurance_key == "coinsurance",
+                    unit="probability" if insurance_key == "coinsurance" else "money",
                 )
             )
         if plan.oop_max is not None:
@@ -258,17 +258,17 @@ def parameters(scenario: Scenario) -> list[Parameter]:
             out.append(Parameter(ids.copay(kind), f"Plan: copay, {kind.replace('_', ' ')} visit", copay, "insurance"))
         for kind, benefit in plan.benefits:
             benefit_fields: tuple[ids.BenefitField, ...] = ("copay", "coinsurance", "deductible", "deductible_met")
-            for key in benefit_fields:
-                param = getattr(benefit, key)
+            for benefit_key in benefit_fields:
+                param = getattr(benefit, benefit_key)
                 if param is not None:
                     out.append(
                         Parameter(
-                            ids.benefit(kind, key),
-                            f"Plan: {key.replace('_', ' ')}, {kind.replace('_', ' ')} visits",
+                            ids.benefit(kind, benefit_key),
+                            f"Plan: {benefit_key.replace('_', ' ')}, {kind.replace('_', ' ')} visits",
                             param,
                             "insurance",
-                            key == "coinsurance",
-                            unit="probability" if key == "coinsurance" else "money",
+                            benefit_key == "coinsurance",
+                            unit="probability" if benefit_key == "coinsurance" else "money",
                         )
                     )
         if plan.tax_advantaged is not None:
@@ -439,7 +439,7 @@ class _Evaluator:
                 self.v(ids.insurance("oop_max"), plan.oop_max) - self.v(ids.insurance("oop_met"), plan.oop_met), 0.0
             )
         used = dict(plan.visits_used)
-        limits = {k: float(max(n - used.get(k, 0), 0)) for k, n in plan.visit_limits}
+        limits: dict[str, Number] = {k: float(max(n - used.get(k, 0), 0)) for k, n in plan.visit_limits}
         kind_ded = {k: np.maximum(d - met, 0.0) for k, (d, met) in self.kind_deductibles.items()}
         return _PlanState(_plain(ded), _plain(oop), limits, {k: _plain(d) for k, d in kind_ded.items()})
 

@@ -414,7 +414,9 @@ def handout_summary(
                 total_text=m(result.expected.patient_total),
             )
         )
-    region = getattr(scenario, "region", None) or scenario.prices.region or "national"
+    # A locality (e.g. NY-01) names itself; "national" reads as the price table says it.
+    locality = scenario.region if scenario.region != "national" else ""
+    region = locality or scenario.prices.region or "national"
     plan_name, plan_terms, other_lines = _plan_lines(scenario, lang)
     labels = explain.cost_labels(lang)
     notes = [

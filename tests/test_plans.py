@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import pathway, plan, price_table, scenario, visit
 
 from calculator.costing import compare
 from calculator.errors import InputError
@@ -19,7 +20,6 @@ from calculator.models import KindBenefit, Param, TaxAdvantaged
 from calculator.overlay import overlay_prices, read_clinic_list
 from calculator.plans import compare_plans, field_warnings, warnings
 from calculator.serialize import scenario_to_dict
-from builders import pathway, plan, price_table, scenario, visit
 
 PRICES = {
     # code: (category, commercial, self_pay)

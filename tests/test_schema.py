@@ -162,8 +162,8 @@ def test_every_problem_of_a_file_is_reported() -> None:
         "scenario.json: pathways.needling.visits[1].count: expected a whole number, found 2.5.",
         "scenario.json: insurance.coinsurance: expected a probability from 0 to 1, found 1.3.",
         "scenario.json: insurance.deductable: expected one of the fields deductible, deductible_met, coinsurance, "
-        "oop_max, oop_met, copays, uncovered_codes, uncovered_schedule, visit_limits, found the unknown field "
-        "'deductable'.",
+        "oop_max, oop_met, copays, benefits, uncovered_codes, uncovered_schedule, visit_limits, visits_used, "
+        "plan_year_start, tax_advantaged, found the unknown field 'deductable'.",
         "scenario.json: psa.draws: expected a non-negative number, found -1.",
     ]
 

@@ -12,6 +12,7 @@ visits used above the limit) is said in one sentence next to its field
 from __future__ import annotations
 
 import calendar
+from typing import Any
 
 import streamlit as st
 
@@ -32,7 +33,13 @@ KIND_LABELS = {
     "outpatient_surgery": "Outpatient surgery",
     "inpatient": "Hospital stay",
 }
-_MONEY = {"min_value": 0.0, "max_value": 100_000.0, "step": 100.0, "format": "%.0f"}
+
+
+def _money(where: Any, label: str, page: str, field: str, **kw: Any) -> None:
+    """A money field bound to a shared input (0 to 100,000, whole units)."""
+    where.number_input(
+        label, min_value=0.0, max_value=100_000.0, step=100.0, format="%.0f", **kw, **widgets.bound(page, field)
+    )
 
 
 def _warn(problems: dict[str, str], key: str) -> None:
@@ -63,17 +70,19 @@ def plan_inputs(page: str) -> None:
         st.subheader(_("Your plan"), anchor=False)
         st.caption(_("Copy the figures from your plan's Summary of Benefits and Coverage (SBC)."))
         left, right = st.columns(2)
-        left.number_input(
+        _money(
+            left,
             _("Deductible"),
+            page,
+            "deductible",
             help=_("What you pay each year before the plan starts sharing costs."),
-            **_MONEY,
-            **widgets.bound(page, "deductible"),
         )
-        right.number_input(
+        _money(
+            right,
             _("Deductible already met"),
+            page,
+            "deductible_met",
             help=_("How much of this year's deductible you have already paid."),
-            **_MONEY,
-            **widgets.bound(page, "deductible_met"),
         )
         with right:
             _warn(problems, "deductible_met")
@@ -86,21 +95,23 @@ def plan_inputs(page: str) -> None:
             help=_("Your share of the price after the deductible, e.g. 20%."),
             **widgets.bound(page, "coinsurance_pct"),
         )
-        right.number_input(
+        _money(
+            right,
             _("Out-of-pocket already paid"),
+            page,
+            "oop_met",
             help=_("What you have paid toward this year's out-of-pocket maximum."),
-            **_MONEY,
-            **widgets.bound(page, "oop_met"),
         )
         with right:
             _warn(problems, "oop_met")
         no_max = st.checkbox(_("My plan has no out-of-pocket maximum"), **widgets.bound(page, "no_oop_max"))
-        st.number_input(
+        _money(
+            st,
             _("Out-of-pocket maximum"),
+            page,
+            "oop_max",
             disabled=no_max,
             help=_("The most you pay in a year for covered care (copays, deductible and coinsurance)."),
-            **_MONEY,
-            **widgets.bound(page, "oop_max"),
         )
         st.markdown(f"**{_('Copays (a fixed amount per visit)')}**")
         st.caption(_("Leave a box empty when that kind of visit goes through the deductible and coinsurance instead."))
@@ -156,18 +167,20 @@ def _differently(page: str, kinds: list[str], problems: dict[str, str]) -> None:
             help=_("Does this service go through the deductible before the copay or coinsurance?"),
             **widgets.bound(page, f"deductible_applies_{kind}"),
         )
-        left.number_input(
+        _money(
+            left,
             _("Its own deductible"),
+            page,
+            f"own_deductible_{kind}",
             placeholder=_("the plan's"),
             help=_("A separate deductible for this service instead of the plan's (e.g. 1,676 for a hospital stay)."),
-            **_MONEY,
-            **widgets.bound(page, f"own_deductible_{kind}"),
         )
-        right.number_input(
+        _money(
+            right,
             _("Of which already met"),
+            page,
+            f"own_deductible_met_{kind}",
             placeholder="0",
-            **_MONEY,
-            **widgets.bound(page, f"own_deductible_met_{kind}"),
         )
         with right:
             _warn(problems, f"benefits.{kind}.deductible_met")
@@ -223,11 +236,12 @@ def _tax_advantaged(page: str) -> None:
     with st.expander(_("HSA or FSA")):
         st.caption(_("Money in a health savings or flexible spending account is pre-tax: it costs you less."))
         left, right = st.columns(2)
-        left.number_input(
+        _money(
+            left,
             _("Balance you can use"),
+            page,
+            "hsa_balance",
             placeholder=_("no account"),
-            **_MONEY,
-            **widgets.bound(page, "hsa_balance"),
         )
         right.number_input(
             _("Your tax rate (%)"),

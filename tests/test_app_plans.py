@@ -1,0 +1,98 @@
+"""The app's plan inputs (ui.plan_inputs) and the Compare plans page, driven without a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def _plan_inputs_script() -> None:
+    import streamlit as st
+
+    from ui import engine, i18n, state
+    from ui.plan_inputs import plan_inputs
+
+    i18n.choose()
+    presets = engine.shipped_presets()
+    state.init_state(presets)
+    state.begin_rerun(presets)
+    plan_inputs("my_costs")
+    scenario = state.now().scenario
+    plan = scenario.insurance if scenario is not None else None
+    st.session_state["seen"] = {
+        "episode_start": None if scenario is None else scenario.episode_start,
+        "tax": None if plan is None else plan.tax_advantaged,
+        "benefits": None if plan is None else dict(plan.benefits),
+    }
+
+
+@pytest.fixture
+def inputs() -> AppTest:
+    app = AppTest.from_function(_plan_inputs_script, default_timeout=30)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_met_above_the_deductible_is_said_next_to_the_field(inputs: AppTest) -> None:
+    assert not inputs.warning
+    inputs.number_input(key="my_costs_deductible_met").set_value(4000.0).run()
+    [warning] = inputs.warning
+    assert (
+        warning.value
+        == "4,000 already met is more than the deductible of 1,500, so the deductible counts as fully met."
+    )
+
+
+def test_visits_used_above_the_limit_is_said_next_to_the_field(inputs: AppTest) -> None:
+    inputs.selectbox(key="my_costs_plan_kind").set_value("therapy").run()
+    inputs.number_input(key="my_costs_visits_used_therapy").set_value(31).run()
+    assert [w.value for w in inputs.warning] == [
+        "31 therapy visits used is more than the plan's limit of 30, so no covered visits are left this plan year."
+    ]
+
+
+def test_dates_hsa_and_a_kind_benefit_reach_the_scenario(inputs: AppTest) -> None:
+    inputs.selectbox(key="my_costs_episode_start_month").set_value(11).run()
+    inputs.number_input(key="my_costs_hsa_balance").set_value(800.0).run()
+    inputs.number_input(key="my_costs_tax_rate_pct").set_value(22.0).run()
+    inputs.selectbox(key="my_costs_plan_kind").set_value("imaging").run()
+    inputs.number_input(key="my_costs_coinsurance_pct_imaging").set_value(30.0).run()
+    seen = inputs.session_state["seen"]
+    assert seen["episode_start"].month == 11
+    assert (seen["tax"].balance.value, seen["tax"].tax_rate.value) == (800.0, 0.22)
+    assert seen["benefits"]["imaging"].coinsurance.value == 0.3
+
+
+@pytest.fixture
+def plans_page() -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.run()
+    app.switch_page("app_pages/plans.py").run()
+    assert not app.exception
+    return app
+
+
+def test_compare_plans_shows_each_plan_side_by_side(plans_page: AppTest) -> None:
+    chosen = plans_page.multiselect(key="plans_chosen")
+    options = chosen.options
+    plans_page.multiselect(key="plans_chosen").set_value([options[0], options[2], options[3]]).run()
+    assert not plans_page.exception and not plans_page.error
+    [table] = plans_page.dataframe
+    columns = list(table.value.columns)
+    assert columns[0] == "Option" and len(columns) >= 1 + 3 * 2
+    assert len(table.value) == 4
+
+
+def test_an_insurer_tries_covering_dry_needling_with_a_copay(plans_page: AppTest) -> None:
+    plans_page.multiselect(key="plans_cover").set_value(["20560", "20561"]).run()
+    plans_page.selectbox(key="plans_kind").set_value("therapy").run()
+    assert not plans_page.exception and not plans_page.error
+    change = plans_page.dataframe[-1].value
+    dn = change[change["Option"].str.startswith("Dry needling")].iloc[0]
+    assert dn["Member pays (change)"].startswith(("−", "-"))
+    assert not dn["Plan pays (change)"].startswith(("−", "-"))
