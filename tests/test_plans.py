@@ -473,3 +473,26 @@ def test_cli_warns_on_an_impossible_plan_and_exits_0(tmp_path: Path, capsys: pyt
     assert code == 0
     assert err.count("\n") == 1 and err.startswith("warning: insurance.deductible_met: 4,000 already met")
     assert json.loads(out)["warnings"] == [err.removeprefix("warning: ").strip()]
+
+
+def test_an_uncertain_benefit_number_reaches_one_way_and_the_psa() -> None:
+    # The PPO's therapy copay 40 drawn between 20 and 60. Every therapy visit costs more than 60,
+    # so each one moves by 60 − 20 = 40 between the ends: physical therapy has 7 (evaluation and
+    # 6 visits), the surgery after it 6 (evaluation and 5 post-op visits), medication none. The
+    # expected swing is Σ over branches of probability × 40 × therapy visits.
+    from calculator.uncertainty import one_way, run_psa
+
+    ppo = load_scenario(DATA_DIR / "scenarios" / "employer-ppo.json")
+    assert ppo.insurance is not None
+    benefits_ = dict(ppo.insurance.benefits)
+    benefits_["therapy"] = KindBenefit(copay=Param(40.0, "gamma", 20.0, 60.0))
+    uncertain = replace(ppo, price_spread=0.0, insurance=replace(ppo.insurance, benefits=tuple(benefits_.items())))
+    frame = one_way(uncertain).to_frame("patient", "physical_therapy").set_index("id")
+    row = frame.loc["insurance/benefits/therapy/copay"]
+    therapy_visits = {"physical_therapy": 7, "medication": 0, "surgery": 6}
+    branches = compare(uncertain).option("physical_therapy").branches
+    swing = sum(b.probability * 40 * sum(therapy_visits[p] for p in b.path) for b in branches)
+    assert (row["low"], row["high"]) == (20.0, 60.0)
+    assert row["cost_at_high"] - row["cost_at_low"] == pytest.approx(swing)
+    spread = run_psa(uncertain, draws=200, seed=1).to_dict()["options"]["physical_therapy"]["patient"]
+    assert spread["p2_5"] < spread["mean"] < spread["p97_5"]
