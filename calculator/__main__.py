@@ -662,6 +662,11 @@ def comparison_table(result: Comparison, psa: Any = None) -> str:
         ("Option", lambda o: o.label),
         ("You pay", lambda o: format_money(o.expected.patient, currency)),
         ("Plan pays", lambda o: format_money(o.expected.insurer, currency)),
+        *(
+            [("After tax", lambda o: format_money(o.expected.patient_after_tax, currency))]
+            if scenario.insurance is not None and scenario.insurance.tax_advantaged is not None
+            else []
+        ),
         ("Allowed", lambda o: format_money(o.expected.allowed, currency)),
         ("Time+travel", lambda o: format_money(o.expected.indirect, currency)),
         ("Adverse ev.", lambda o: format_money(o.expected.adverse_events, currency)),
