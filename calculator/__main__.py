@@ -641,7 +641,11 @@ def comparison_csv(result: Comparison) -> str:
     header += [f"expected_{f}" for f in _CSV_FIELDS]
     header += [f"first_line_{f}" for f in _CSV_FIELDS]
     header += ["p_escalate", "p_response", "currency"]
-    rows = []
+    plan = result.scenario.insurance
+    after_tax = plan is not None and plan.tax_advantaged is not None
+    if after_tax:  # SPEC §4.9: only where the plan has an HSA or FSA
+        header += ["expected_patient_after_tax", "first_line_patient_after_tax"]
+    rows: list[list[float | str]] = []
     for o in result:
         expected = o.expected.as_dict()
         first = o.first_line.as_dict()
@@ -650,6 +654,7 @@ def comparison_csv(result: Comparison) -> str:
             + [expected[f] for f in _CSV_FIELDS]
             + [first[f] for f in _CSV_FIELDS]
             + [o.p_escalate, o.p_response, result.scenario.currency]
+            + ([o.expected.patient_after_tax or 0.0, o.first_line.patient_after_tax or 0.0] if after_tax else [])
         )
     return to_csv(header, rows)
 

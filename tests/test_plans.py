@@ -496,3 +496,14 @@ def test_an_uncertain_benefit_number_reaches_one_way_and_the_psa() -> None:
     assert row["cost_at_high"] - row["cost_at_low"] == pytest.approx(swing)
     spread = run_psa(uncertain, draws=200, seed=1).to_dict()["options"]["physical_therapy"]["patient"]
     assert spread["p2_5"] < spread["mean"] < spread["p97_5"]
+
+
+def test_cli_csv_and_table_show_the_after_tax_cost_with_an_hsa(capsys: pytest.CaptureFixture[str]) -> None:
+    hdhp = DATA_DIR / "scenarios" / "high-deductible.json"
+    code, out, _ = _main(capsys, "compare", hdhp, "--draws", "0", "--format", "csv")
+    header, first = out.splitlines()[:2]
+    assert code == 0 and header.endswith(",expected_patient_after_tax,first_line_patient_after_tax")
+    expected = compare(load_scenario(hdhp)).options[0].expected.patient_after_tax
+    assert float(first.split(",")[-2]) == pytest.approx(expected)
+    code, out, _ = _main(capsys, "compare", hdhp, "--draws", "0", "--format", "table")
+    assert "After tax" in out.splitlines()[1]
