@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
-from pydantic import ValidationError
 
 from .budget import budget_impact, budget_inputs_from_dict, budget_table, default_budget_inputs, proposal_mix
 from .costing import Comparison, compare, parameters
@@ -329,10 +328,10 @@ def overlay_summary(report: dict[str, Any]) -> str:
 
 def _load_plan(text: str, scenario: Scenario) -> PlanChoice:
     """A plan given to ``--plans``: a preset name, a scenario file or a plan file."""
-    from .formats import input_error
     from .formats.convert import insurance_model
     from .formats.documents import PlanFileDoc
     from .io.files import load_document, shipped_names
+    from .io.scenarios import validate
 
     if text in shipped_names("scenarios") and not Path(text).exists():
         preset = load_scenario(DATA_DIR / "scenarios" / f"{text}.json")
@@ -342,12 +341,7 @@ def _load_plan(text: str, scenario: Scenario) -> PlanChoice:
     if isinstance(raw, dict) and ("prices" in raw or "pathways" in raw):
         full = load_scenario(path)
         return PlanChoice(full.label or path.stem, full.insurance, full.schedule)
-    if not isinstance(raw, dict):
-        raise InputError(path.name, "top level", "an object with an `insurance` field", raw)
-    try:
-        doc = PlanFileDoc.model_validate(raw)
-    except ValidationError as exc:
-        raise input_error(exc, path.name, root=PlanFileDoc) from None
+    doc = validate(PlanFileDoc, raw, path.name)
     plan = insurance_model(doc.insurance)
     if plan is not None:
         check_plan_against(plan, scenario, path.name)
@@ -630,6 +624,8 @@ def _summary(kind: str, loaded: Any) -> str:
         return f" ({len(loaded.pathways)} pathways: {', '.join(loaded.ids)})"
     if kind == "scenario":
         return f" ({len(loaded.compare)} options; schedule {loaded.schedule}; prices {loaded.prices.label})"
+    if kind == "plan":
+        return f" ({loaded.label or 'no label'}; {'self-pay' if loaded.insurance is None else 'insurance'})"
     return ""
 
 

@@ -507,3 +507,14 @@ def test_cli_csv_and_table_show_the_after_tax_cost_with_an_hsa(capsys: pytest.Ca
     assert float(first.split(",")[-2]) == pytest.approx(expected)
     code, out, _ = _main(capsys, "compare", hdhp, "--draws", "0", "--format", "table")
     assert "After tax" in out.splitlines()[1]
+
+
+def test_validate_knows_a_plan_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "plan.json"
+    good.write_text(json.dumps({"label": "PPO", "insurance": {"benefits": {"therapy": {"copay": 20}}}}))
+    code, out, _ = _main(capsys, "validate", good)
+    assert code == 0 and out.strip() == f"{good}: valid plan (PPO; insurance)"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"insurance": {"benefits": {"therapy": {"copay": 20}}, "copays": {"therapy": 5}}}))
+    code, _, err = _main(capsys, "validate", bad)
+    assert code == 2 and "bad.json: insurance.copays.therapy" in err

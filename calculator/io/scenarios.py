@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import InputError
 from ..formats import PathwayFileDoc, ScenarioDoc, input_error
 from ..formats.convert import budget_model, pathway_set_model, scenario_model
-from ..formats.documents import PathwayDoc
+from ..formats.documents import PathwayDoc, PlanFileDoc
 from ..models import BudgetInputs, PathwaySet, PriceTable, Scenario
 from .files import DATA_DIR, decode_text, load_document, parse_document, shipped_names
 from .prices import _METADATA_KEYS, inline_price_table, load_price_metadata, load_price_table
@@ -26,6 +26,7 @@ __all__ = [
     "detect_kind",
     "load_any",
     "load_pathways",
+    "load_plan",
     "load_scenario",
     "pathways_from_dict",
     "scenario_from_bytes",
@@ -275,8 +276,15 @@ def _missing_codes(source: str, pathways: PathwaySet, prices: PriceTable) -> lis
 # Any file (for ``python -m calculator validate``)
 
 
+def load_plan(path: str | Path) -> PlanFileDoc:
+    """A plan file (``{"label", "schedule", "insurance"}``), validated on its own; its codes and
+    schedule are checked against a scenario's price table when it is used."""
+    path = Path(path)
+    return validate(PlanFileDoc, load_document(path), path.name)
+
+
 def detect_kind(path: str | Path) -> str:
-    """``prices``, ``price_metadata``, ``pathways`` or ``scenario``."""
+    """``prices``, ``price_metadata``, ``pathways``, ``scenario`` or ``plan``."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".xlsx"):
@@ -286,6 +294,8 @@ def detect_kind(path: str | Path) -> str:
     raw = load_document(path)
     if not isinstance(raw, dict):
         raise InputError(path.name, "top level", "an object with named fields", raw)
+    if "insurance" in raw and not {"prices", "pathways"} & set(raw):
+        return "plan"  # a plan file for `compare --plans` (SPEC §3.4)
     if "prices" in raw or "insurance" in raw or "schedule" in raw:
         return "scenario"
     if "pathways" in raw:
@@ -303,5 +313,6 @@ def load_any(path: str | Path) -> tuple[str, Any]:
         "price_metadata": load_price_metadata,
         "pathways": load_pathways,
         "scenario": load_scenario,
+        "plan": load_plan,
     }[kind]
     return kind, loader(Path(path))
