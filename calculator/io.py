@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, describe_found
+from .input_limits import MAX_MONEY
 from .models import (
     CATEGORIES,
     DISTRIBUTIONS,
@@ -300,6 +301,9 @@ def decode_text(data: bytes, source: str) -> str:
 
 
 def _parse_document(text: str, source: str, fmt: str) -> Any:
+    from .nesting import check_nesting  # before the parsers recurse (issue 12)
+
+    check_nesting(text, source, fmt)
     if fmt == "toml":
         try:
             return tomllib.loads(text)
@@ -425,31 +429,9 @@ def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[tuple[int, l
 
 
 def _xlsx_rows(data: bytes, source: str) -> tuple[dict[str, Any], list[tuple[int, list[Any]]]]:
-    import zipfile
+    from .safe_xlsx import xlsx_rows  # streams within the caps of calculator.input_limits (issue 12)
 
-    from openpyxl import load_workbook
-
-    if len(data) > MAX_FILE_BYTES:
-        raise _too_big(source, len(data))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(
-            source, "", "an Excel .xlsx workbook", found_text=f"a file Excel cannot read ({exc})"
-        ) from None
-    sheet = workbook["prices"] if "prices" in workbook.sheetnames else workbook.worksheets[0]
-    rows: list[tuple[int, list[Any]]] = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if number > MAX_ROWS + 1:
-            raise InputError(source, "", f"at most {MAX_ROWS:,} rows", found_text="more")
-        rows.append((number, ["" if v is None else v for v in values]))
-    header_meta: dict[str, Any] = {}
-    if "metadata" in workbook.sheetnames:
-        for values in workbook["metadata"].iter_rows(values_only=True):
-            if values and values[0] is not None and len(values) > 1 and values[1] is not None:
-                header_meta[str(values[0]).strip().lower()] = str(values[1]).strip()
-    workbook.close()
-    return header_meta, rows
+    return xlsx_rows(data, source)
 
 
 def _price_table_from_rows(
@@ -581,7 +563,7 @@ def _price_row(
     category = _cell_text(cells.get("category")).lower()
     if category not in CATEGORIES:
         raise checker.fail(f"{where}, column 'category'", f"one of {', '.join(CATEGORIES)}", category)
-    values = tuple(checker.number(f"{where}, column {s!r}", prices.get(s)) for s in schedules)
+    values = tuple(checker.number(f"{where}, column {s!r}", prices.get(s), maximum=MAX_MONEY) for s in schedules)
     evidence = _cell_text(cells.get("evidence")).upper()
     if evidence and evidence not in EVIDENCE_TAGS:
         raise checker.fail(f"{where}, column 'evidence'", f"one of {', '.join(EVIDENCE_TAGS)}", evidence)
