@@ -269,7 +269,7 @@ def scenario(
                     "label": pathway_label,
                     "visits": [
                         {"name": "Evaluation", "kind": "therapy", "count": 1, "items": [{"code": "97161"}]},
-                        {"name": "Visit", "kind": "visit", "count": 6, "items": [{"code": "99213"}]},
+                        {"name": "Visit", "kind": "office", "count": 6, "items": [{"code": "99213"}]},
                     ],
                     "response_probability": 0.6,
                 }
@@ -279,7 +279,7 @@ def scenario(
         "insurance": None,
     }
     if override is not None:
-        document["price_overrides"] = {"97161": override}
+        document["price_overrides"] = {"99213": override}  # 6 visits: 6e308 overflows
     return json.dumps(document).encode()
 
 
