@@ -100,9 +100,7 @@ def test_cli_compare_refuses_a_price_of_1e308(hostile_dir: Path) -> None:
     assert "nan" not in run.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, reason="wired in at integration: calculator/__main__.py _compare → finite.check_finite"
-)
+@pytest.mark.xfail(strict=True, reason="wired in at integration: calculator/__main__.py _compare → finite.check_finite")
 @pytest.mark.parametrize("output", ["json", "csv"])
 def test_cli_compare_names_the_override_that_overflows(tmp_path: Path, output: str) -> None:
     """A price override is an uncertain number without the price-row cap: 6 visits × 1e308 = inf
@@ -124,7 +122,9 @@ def test_xlsx_export_of_a_formula_schedule_name_is_inert() -> None:
 
     table = price_table_from_bytes(price_csv(schedule=FORMULA_SCHEDULE), "prices.csv")
     book = load_workbook(io.BytesIO(price_table_to_xlsx(table)))
-    formulas = [c.coordinate for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    formulas = [
+        c.coordinate for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.data_type == "f"
+    ]
     assert formulas == []
 
 
