@@ -221,7 +221,7 @@ def _prolog_verdict(head: bytes) -> bool | None:
 
 
 def _pull_events(reader: _BoundedReader, events: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
-    parser = XMLPullParser(events=events)
+    parser: Any = XMLPullParser(events=events)  # typeshed wants literal event names
     head = b""
     checked = False
     while True:
