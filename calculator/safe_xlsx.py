@@ -21,7 +21,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
 from defusedxml import DefusedXmlException
@@ -221,7 +221,7 @@ def _prolog_verdict(head: bytes) -> bool | None:
 
 
 def _pull_events(reader: _BoundedReader, events: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
-    parser: Any = XMLPullParser(events=events)  # typeshed wants literal event names
+    parser: Any = XMLPullParser(events=cast(Any, events))  # typeshed wants literal event names
     head = b""
     checked = False
     while True:
