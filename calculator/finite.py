@@ -43,9 +43,6 @@ def _walk(value: Any, path: str, seen: set[int]) -> Iterator[tuple[str, float]]:
     if isinstance(value, float):
         yield path, value
         return
-    if id(value) in seen:
-        return
-    seen.add(id(value))
     type_name = type(value).__name__
     if type_name in ("Scenario", "PriceTable", "PathwaySet"):
         return
@@ -62,6 +59,10 @@ def _walk(value: Any, path: str, seen: set[int]) -> Iterator[tuple[str, float]]:
         for column in value.columns:
             yield from _walk(value[column].to_numpy(), f"{path}.{column}", seen)
         return
+    # Only containers that outlive the walk are remembered (a temporary array's id is reused).
+    if id(value) in seen:
+        return
+    seen.add(id(value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
             yield from _walk(getattr(value, f.name), f"{path}.{f.name}" if path else f.name, seen)
