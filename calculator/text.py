@@ -31,6 +31,11 @@ _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _MARKDOWN_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _ASCII_PUNCTUATION})
 _PLOTLY_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;", "%": "&#37;"})
 _WHITESPACE = re.compile(r"\s+")
+# remark-gfm finds autolinks in the text *after* backslash escapes are resolved (checked in a browser:
+# ``http\:\/\/x`` still became a link), so the patterns it looks for are broken by a word joiner
+# (invisible, not a line break, and not a "word" character to the autolink patterns).
+WORD_JOINER = "\u2060"
+_AUTOLINK_TRIGGERS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def _keep(ch: str) -> bool:
@@ -89,24 +94,27 @@ def literal_markdown(text: object, limit: int = MAX_SHOWN_CHARS, *, one_line: bo
     Use for headings, ``st.markdown``/``st.caption``/``st.write`` of strings, expander and tab
     labels, ``help=`` tooltips and column-config help. Every ASCII punctuation character gets a
     backslash: ``![x](http://evil/)``, ``[a](b)``, ``<img>``, ``&amp;``, ``$x$``,
-    ``:material/home:``, ``:red[x]``, ``**b**``, ``# h``, ``1.`` lists, ``http://x``, ``www.x.org``
-    and ``me@x.org`` all lose the character their syntax needs (the autolinks need an unescaped
-    ``:``, ``.`` or ``@``). With ``one_line`` (the default) runs of whitespace become one space, so
-    a newline cannot start a new block; otherwise each newline becomes a Markdown hard line break.
+    ``:material/home:``, ``:red[x]``, ``**b**``, ``# h`` and ``1.`` lists lose the character their
+    syntax needs. GitHub-style autolinks are found after escapes are resolved, so ``://``,
+    ``www.`` and ``@`` also get an invisible word joiner (U+2060) inside. With ``one_line`` (the
+    default) runs of whitespace become one space, so a newline cannot start a new block; otherwise
+    each newline becomes a Markdown hard line break.
 
     Examples
     --------
-    >>> literal_markdown("![x](http://evil/)")
-    '\\\\!\\\\[x\\\\]\\\\(http\\\\:\\\\/\\\\/evil\\\\/\\\\)'
-    >>> literal_markdown("Fees: $1,200 (www.x.org)")
-    'Fees\\\\: \\\\$1\\\\,200 \\\\(www\\\\.x\\\\.org\\\\)'
+    >>> print(literal_markdown("Fees: $1,200 ![x](y.png)"))
+    Fees\\: \\$1\\,200 \\!\\[x\\]\\(y\\.png\\)
+    >>> literal_markdown("http://x www.x.org me@x.org").count(WORD_JOINER)
+    3
     """
     shown = plain(text, limit)
-    if one_line:
-        shown = _WHITESPACE.sub(" ", shown).strip()
-        return shown.translate(_MARKDOWN_ESCAPES)
-    lines = [_WHITESPACE.sub(" ", line).strip().translate(_MARKDOWN_ESCAPES) for line in shown.split("\n")]
-    return "  \n".join(lines)
+    lines = [shown] if one_line else shown.split("\n")
+    escaped = [_escape_line(_WHITESPACE.sub(" ", line).strip()) for line in lines]
+    return "  \n".join(escaped)
+
+
+def _escape_line(line: str) -> str:
+    return _AUTOLINK_TRIGGERS.sub(WORD_JOINER, line).translate(_MARKDOWN_ESCAPES)
 
 
 def plotly_text(text: object, limit: int = MAX_SHOWN_CHARS) -> str:
