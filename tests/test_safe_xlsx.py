@@ -206,3 +206,12 @@ def test_metadata_chartsheet_is_refused() -> None:
     buffer = io.BytesIO()
     book.save(buffer)
     assert "sheet 'metadata': expected a worksheet of key, value rows, found a chartsheet" in refusal(buffer.getvalue())
+
+
+def test_a_dtd_in_a_small_part_is_refused_by_defusedxml() -> None:
+    data = book_bytes([["x"]])
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        workbook = book.read("xl/workbook.xml")
+    laughs = b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaa">]>' + workbook.split(b"?>", 1)[-1]
+    message = refusal(replace_part(data, "xl/workbook.xml", laughs))
+    assert "part 'xl/workbook.xml': expected plain XML, found a forbidden construct" in message

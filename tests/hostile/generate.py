@@ -235,6 +235,17 @@ def nested_json(depth: int = 5000) -> bytes:
     return ('{"schema_version": 1, "label": ' + "[" * depth + "]" * depth + "}").encode()
 
 
+def nested_share_token(depth: int = 20_000) -> str:
+    """A share-link token (version 1) whose changes nest ``depth`` objects deep: 281 characters."""
+    import base64
+
+    from calculator.share import VERSION
+
+    payload = '{"p":"x","c":' + '{"a":' * depth + "1" + "}" * depth + "}"
+    packed = base64.urlsafe_b64encode(zlib.compress(payload.encode(), 9)).decode("ascii").rstrip("=")
+    return f"{VERSION}.{packed}"
+
+
 def price_csv(price: str = "127.41", *, schedule: str = "cash", comment: str = "") -> bytes:
     lines = [comment] if comment else []
     lines.append(f"code,description,category,unit,{_csv_cell(schedule)},source,as_of")
