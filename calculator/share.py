@@ -20,6 +20,7 @@ from typing import Any
 from .errors import InputError
 from .io import scenario_from_dict
 from .models import Scenario
+from .nesting import check_nesting
 from .serialize import scenario_to_dict
 
 __all__ = [
@@ -125,8 +126,13 @@ def decode_link(token: str) -> tuple[str, dict[str, Any]]:
         data = inflater.decompress(raw, 200_000)
         if not inflater.eof:  # cut short (even by its checksum alone), or inflating beyond the limit
             raise ValueError("incomplete")
-        payload = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        raise InputError(_SOURCE, "", "an intact link", found_text="a damaged or truncated one") from None
+    check_nesting(text, _SOURCE, "json")  # before json.loads recurses into a 20,000-deep link
+    try:
+        payload = json.loads(text)
+    except ValueError:
         raise InputError(_SOURCE, "", "an intact link", found_text="a damaged or truncated one") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("p"), str) or not isinstance(payload.get("c"), dict):
         raise InputError(_SOURCE, "", "a preset name and changes", found_text="something else")
