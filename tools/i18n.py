@@ -59,7 +59,8 @@ def _python_messages() -> Iterator[tuple[str, str | tuple[str, str], int]]:
 def _strings(value: object, key: str = "") -> Iterator[str]:
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, str(k))
+            # A ``[labels]`` table (the evidence tags' meanings) is text whatever its keys.
+            yield from _strings(v, "label" if key == "labels" else str(k))
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item, key)
