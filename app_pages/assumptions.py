@@ -18,7 +18,7 @@ from calculator.presentation import (
 )
 from calculator.review import PERSPECTIVES as REVIEW_PERSPECTIVES
 from ui import analyses, engine, state, widgets
-from ui.i18n import _, lang
+from ui.i18n import _, lang, translate_now
 from ui.widgets import md
 
 PAGE = "assumptions"
@@ -58,7 +58,7 @@ text = filters[0].text_input(_("Search"), placeholder=_("e.g. needling, deductib
 groups = filters[1].multiselect(
     _("Groups"),
     ["price", "pathway", "insurance", "indirect"],
-    format_func=_,
+    format_func=translate_now(),
     placeholder=_("All groups"),
     key=f"{PAGE}_groups",
 )
@@ -124,13 +124,14 @@ pick = (
     or pathways.ids[0]
 )
 pathway = pathways.get(pick)
+no_further_care = _("No further care")  # bound now: format_func may run after the rerun
 next_key = f"{PAGE}_on_failure_{pick}_{rev}"
 if next_key not in st.session_state:
     st.session_state[next_key] = pathway.on_failure or ""
 next_col.selectbox(
     _("If it does not help, next"),
     ["", *(i for i in names if i != pick)],
-    format_func=lambda o: names.get(o, _("No further care")),
+    format_func=lambda o: names.get(o, no_further_care),
     key=next_key,
     on_change=state.change_on_failure,
     args=(next_key, pick),
@@ -229,11 +230,12 @@ else:
             ).format(preset=preset_name)
         )
     )
+    perspective_names = {p: _(name) for p, name in PERSPECTIVES.items()}
     diff_perspective = (
         st.selectbox(
             _("Effect on whose cost"),
             [p for p in PERSPECTIVES if p in REVIEW_PERSPECTIVES],
-            format_func=lambda o: _(PERSPECTIVES.get(o, o)),
+            format_func=lambda o: perspective_names.get(o, o),
             key=f"{PAGE}_diff_perspective",
         )
         or "patient"

@@ -136,10 +136,11 @@ with by_category:
 
 over_time, tree = st.columns(2, gap="large")
 with over_time:
+    perspective_names = {p: _(name) for p, name in PERSPECTIVES.items()}
     view = st.segmented_control(
         _("Cost shown"),
         list(COST_VIEWS),
-        format_func=lambda o: _(PERSPECTIVES.get(o, o)),
+        format_func=lambda o: perspective_names.get(o, o),
         default="patient",
         key=f"{PAGE}_cost_view",
     )

@@ -412,7 +412,8 @@ def escalation_tree(
         stops["x"].append(k + 1)
         stops["y"].append(-k)
         stops["text"].append(
-            f"{_('Stop') if last else _('Stop here')}: {_share(branch.probability)}<br>"
+            (_("Stop") if last else _("Stop here"))
+            + f": {_share(branch.probability)}<br>"
             + _("patient pays {amount}").format(amount=format_money(branch.costs.patient, currency))
         )
         stops["size"].append(size(branch.probability))

@@ -65,6 +65,16 @@ FLAG = N_("⚠ assumed/unverified")
 GROUPS = (N_("price"), N_("pathway"), N_("insurance"), N_("indirect"))
 #: The price schedules of the shipped tables (their names are shown in sentences).
 SCHEDULES = (N_("medicare"), N_("commercial"), N_("self_pay"))
+#: The kinds of visit as sentences name them (``calculator.models.VISIT_KINDS``, "_" read as a space).
+VISIT_KIND_NAMES = (
+    N_("office"),
+    N_("specialist"),
+    N_("therapy"),
+    N_("pharmacy"),
+    N_("imaging"),
+    N_("outpatient surgery"),
+    N_("inpatient"),
+)
 #: The kinds of change of a price row (:func:`price_table_changes`), for the catalog.
 CHANGE_KINDS = (N_("added"), N_("changed"), N_("removed"))
 

@@ -16,6 +16,8 @@ page (stored in the session), the browser's language (``st.context.locale``), En
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from calculator import i18n
@@ -31,6 +33,7 @@ __all__ = [
     "ngettext",
     "number",
     "share",
+    "translate_now",
 ]
 
 LANG_KEY = "lang"  # session-state key of the chosen language
@@ -59,6 +62,13 @@ def lang() -> str:
 def _(message: str) -> str:
     """``message`` in the session's language (itself when there is no translation)."""
     return i18n.translator(lang()).gettext(message)
+
+
+def translate_now() -> Callable[[str], str]:
+    """The session's ``gettext`` as a plain function, bound now: for a widget's ``format_func``,
+    which AppTest may call after the run, outside the session (where ``_`` would fall back to
+    English and the option would no longer match its label)."""
+    return i18n.translator(lang()).gettext
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -21,7 +21,7 @@ from calculator.inputs import effective_price
 from calculator.models import Scenario
 from calculator.presentation import DISCLAIMER, frame_csv
 from ui import engine, i18n
-from ui.i18n import _
+from ui.i18n import _, translate_now
 from ui.state import load_preset_inputs, now
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]<>()#+-.!|~$=:")
@@ -96,12 +96,13 @@ def preset_selector(page: str) -> None:
     """The preset choice (coverage): loading one resets the plan and travel inputs."""
     presets = now().presets
     key = f"{page}_preset"
+    tr = translate_now()  # bound now: AppTest may call format_func after the rerun
     if key not in st.session_state:
         st.session_state[key] = st.session_state["preset"]
     st.selectbox(
         _("Your coverage"),
         list(presets),
-        format_func=lambda name: _(engine.preset_label(presets, name)),
+        format_func=lambda name: tr(engine.preset_label(presets, name)),
         key=key,
         on_change=_on_preset_change,
         args=(key,),
@@ -202,10 +203,11 @@ def price_override_editor(page: str, scenario: Scenario) -> None:
                     used.setdefault(item.code)
     codes = list(used) + [row.code for row in table.rows if row.code not in used]
     code_key = f"{page}_override_code"
+    tr = translate_now()
     code = st.selectbox(
         _("Item"),
         codes,
-        format_func=lambda c: f"{c} · {_(table.row(c).description)}",
+        format_func=lambda c: f"{c} · {tr(table.row(c).description)}",
         key=code_key,
     )
     current, origin = effective_price(scenario, code)
