@@ -545,7 +545,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
 # Sensitivity and uncertainty
 
 
-def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.Figure:
+def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Horizontal bars from the base case to the cost at each parameter's low and high value.
 
     ``frame`` has one row per parameter, largest swing first, with columns ``label``,
@@ -553,6 +553,7 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
     value) and optionally ``low_text``/``high_text`` (how the ends are shown in the hover) and
     ``low_mark``/``high_mark`` (text at the end of the bar, e.g. which option becomes cheapest).
     """
+    _ = translator(lang).gettext
     frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
     full = frame["label"].astype(str).tolist()
     labels = [wrap(label, 48, max_lines=2) for label in full]
@@ -564,8 +565,8 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
     high_mark = frame["high_mark"].tolist() if "high_mark" in frame else [""] * len(frame)
     fig = go.Figure()
     for name, ends, texts, marks, color in (
-        ("Parameter at its low value", low, low_text, low_mark, "#4e79a7"),
-        ("Parameter at its high value", high, high_text, high_mark, "#e15759"),
+        (_("Parameter at its low value"), low, low_text, low_mark, "#4e79a7"),
+        (_("Parameter at its high value"), high, high_text, high_mark, "#e15759"),
     ):
         fig.add_trace(
             go.Bar(
@@ -578,14 +579,18 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
                 text=marks,
                 textposition="outside",
                 cliponaxis=False,
-                customdata=[[format_money(e, currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)],
-                hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>cost %{customdata[0]}<extra>"
+                customdata=[
+                    [format_money(float(e), currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)
+                ],
+                hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>"
+                + _("cost")
+                + " %{customdata[0]}<extra>"
                 + name
                 + "</extra>",
             )
         )
     fig.add_vline(x=base, line_color="#333333", line_width=1)
-    fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, "Expected cost"))
+    fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, _("Expected cost")))
     fig.update_yaxes(title={"text": ""}, automargin=True)
     return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
 
@@ -595,6 +600,8 @@ def cost_distribution(
     labels: Mapping[str, str],
     currency: str,
     title: str,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Box per option from precomputed statistics (small payload whatever the number of draws).
 
@@ -619,12 +626,15 @@ def cost_distribution(
                 hoverinfo="y+name",
             )
         )
-    fig.update_layout(yaxis=_money_axis(currency, "Expected cost per episode"))
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    _ = translator(lang).gettext
+    fig.update_layout(yaxis=_money_axis(currency, _("Expected cost per episode")))
+    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
     return _layout(fig, title, legend=False)
 
 
-def p_cheapest_bars(p_cheapest: Mapping[str, float], labels: Mapping[str, str], title: str) -> go.Figure:
+def p_cheapest_bars(
+    p_cheapest: Mapping[str, float], labels: Mapping[str, str], title: str, *, lang: str = DEFAULT_LANGUAGE
+) -> go.Figure:
     """Bars: in what share of the draws each option is the cheapest."""
     options = list(p_cheapest)
     colors = option_colors(options)
@@ -639,8 +649,9 @@ def p_cheapest_bars(p_cheapest: Mapping[str, float], labels: Mapping[str, str], 
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
-    fig.update_yaxes(title={"text": "Probability of being the cheapest"}, tickformat=".0%", range=[0, 1.1])
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    _ = translator(lang).gettext
+    fig.update_yaxes(title={"text": _("Probability of being the cheapest")}, tickformat=".0%", range=[0, 1.1])
+    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
     return _layout(fig, title, legend=False)
 
 
@@ -652,6 +663,7 @@ def ce_plane(
     *,
     wtp: float | None = None,
     max_points: int = 1000,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Cost-effectiveness plane: each draw's incremental QALYs (x) and cost (y) against
     ``comparator``. ``points[option] = (d_qaly, d_cost)``; at most ``max_points`` per option
@@ -683,7 +695,9 @@ def ce_plane(
         span = span or 1.0
         fig.add_trace(
             go.Scatter(
-                name=f"Willingness to pay {format_money(wtp, currency)} per QALY",
+                name=translator(lang)
+                .gettext("Willingness to pay {amount} per QALY")
+                .format(amount=format_money(wtp, currency)),
                 x=[-span, span],
                 y=[-span * wtp, span * wtp],
                 mode="lines",
@@ -693,13 +707,19 @@ def ce_plane(
         )
     fig.add_hline(y=0, line_color="#999999", line_width=1)
     fig.add_vline(x=0, line_color="#999999", line_width=1)
-    fig.update_yaxes(**_money_axis(currency, "Incremental cost"))
-    fig.update_xaxes(title={"text": "Incremental QALYs (one dot per draw)"})
-    return _layout(fig, f"Cost-effectiveness plane vs {labels.get(comparator, comparator)}")
+    _ = translator(lang).gettext
+    fig.update_yaxes(**_money_axis(currency, _("Incremental cost")))
+    fig.update_xaxes(title={"text": _("Incremental QALYs (one dot per draw)")})
+    return _layout(fig, _("Cost-effectiveness plane vs {option}").format(option=labels.get(comparator, comparator)))
 
 
 def acceptability_curve(
-    wtp: Sequence[float], curves: Mapping[str, Sequence[float]], labels: Mapping[str, str], currency: str
+    wtp: Sequence[float],
+    curves: Mapping[str, Sequence[float]],
+    labels: Mapping[str, str],
+    currency: str,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Cost-effectiveness acceptability curve: P(option has the highest net benefit) by WTP."""
     fig = go.Figure()
@@ -713,12 +733,14 @@ def acceptability_curve(
                 y=[float(v) for v in ys],
                 mode="lines",
                 line={"color": colors[option], "width": 3},
-                hovertemplate="%{y:.0%} at %{x:,.0f} per QALY<extra>%{fullData.name}</extra>",
+                hovertemplate=translator(lang).gettext("%{y:.0%} at %{x:,.0f} per QALY")
+                + "<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(xaxis=_money_axis(currency, "Willingness to pay per QALY"))
-    fig.update_yaxes(title={"text": "Probability of being cost-effective"}, tickformat=".0%", range=[0, 1.02])
-    return _layout(fig, "Cost-effectiveness acceptability curve")
+    _ = translator(lang).gettext
+    fig.update_layout(xaxis=_money_axis(currency, _("Willingness to pay per QALY")))
+    fig.update_yaxes(title={"text": _("Probability of being cost-effective")}, tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, _("Cost-effectiveness acceptability curve"))
 
 
 def break_even_chart(
@@ -731,6 +753,7 @@ def break_even_chart(
     value: float | None = None,
     base: float | None = None,
     x_is_money: bool = False,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Cost of each option as one parameter moves over its range; the crossing is marked."""
     fig = go.Figure()
@@ -753,22 +776,24 @@ def break_even_chart(
         fig.add_vline(x=base, line_color="#999999", line_dash="dot", annotation_text="base case")
     if value is not None:
         fig.add_vline(x=value, line_color="#333333", line_dash="dash", annotation_text="break-even")
-    fig.update_layout(yaxis=_money_axis(currency, "Expected cost"))
+    _ = translator(lang).gettext
+    fig.update_layout(yaxis=_money_axis(currency, _("Expected cost")))
     if x_is_money:
         fig.update_layout(xaxis=_money_axis(currency, parameter))
     else:
         fig.update_xaxes(title={"text": parameter})
-    return _layout(fig, f"Break-even: cost as {parameter} changes")
+    return _layout(fig, _("Break-even: cost as {parameter} changes").format(parameter=parameter))
 
 
-def budget_chart(frame: pd.DataFrame, currency: str, title: str) -> go.Figure:
+def budget_chart(frame: pd.DataFrame, currency: str, title: str, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Grouped bars by year: total cost with the current and the proposed mix.
 
     ``frame`` has columns ``year``, ``current``, ``proposed`` (totals in ``currency``).
     """
     fig = go.Figure()
-    years = [f"Year {int(y)}" for y in frame["year"]]
-    for column, name, color in (("current", "Current mix", "#9ecae1"), ("proposed", "Proposed mix", "#1f5f8b")):
+    _ = translator(lang).gettext
+    years = [_("Year {number}").format(number=int(y)) for y in frame["year"]]
+    for column, name, color in (("current", _("Current mix"), "#9ecae1"), ("proposed", _("Proposed mix"), "#1f5f8b")):
         values = frame[column].astype(float).tolist()
         fig.add_trace(
             go.Bar(
@@ -780,6 +805,6 @@ def budget_chart(frame: pd.DataFrame, currency: str, title: str) -> go.Figure:
                 hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
             )
         )
-    fig.update_layout(barmode="group", yaxis=_money_axis(currency, "Total annual cost"))
-    fig.update_xaxes(title={"text": "Budget year"})
+    fig.update_layout(barmode="group", yaxis=_money_axis(currency, _("Total annual cost")))
+    fig.update_xaxes(title={"text": _("Budget year")})
     return _layout(fig, title)

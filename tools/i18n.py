@@ -36,7 +36,7 @@ DATA_TEXT_KEYS = frozenset({"label", "description", "name", "population", "text"
 DATA_DIRS = ("pathways", "scenarios", "content")
 
 
-def _python_messages() -> Iterator[tuple[str, str | tuple[str, str], int]]:
+def _python_messages() -> Iterator[tuple[str, str | tuple[str, ...], int]]:
     method_map = [("**.py", "python")]
     for folder in SOURCE_DIRS:
         path = ROOT / folder
