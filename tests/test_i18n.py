@@ -103,7 +103,7 @@ def test_the_evidence_labels_and_chart_titles_are_in_the_catalog() -> None:
     english = charts.payer_bars(frame, "USD")
     assert spanish.layout.title.text == "Quién paga: costo esperado por episodio"
     assert english.layout.title.text == "Who pays: expected cost per episode"
-    assert [t.name for t in spanish.data][:2] == ["Gasto de bolsillo del paciente", "Paga el plan"]
+    assert [t.name for t in spanish.data][:2] == ["Gasto del paciente", "Paga el plan"]
 
 
 def test_a_share_link_carries_the_language() -> None:
