@@ -84,20 +84,19 @@ st.markdown(
         "- Everything the patient pays for covered care stops at the **out-of-pocket maximum**; the plan pays the rest."
     )
 )
-st.latex(
-    _(
-        r"d = \min(\text{deductible left},\ \text{covered}),\qquad"
-        r"\text{share} = \min\big(d + c \times (\text{covered} - d),\ \text{out-of-pocket room}\big)"
-    )
-)
-st.latex(_(r"\text{patient} = \text{share} + \text{uncovered},\qquad \text{plan} = \text{covered} - \text{share}"))
+# One equation per line: a phone (390 px) shows each without scrolling sideways.
+st.latex(_(r"d = \min(\text{deductible left},\ \text{covered})"))
+st.latex(_(r"\text{share} = \min\big(d + c \times (\text{covered} - d),\ \text{out-of-pocket room}\big)"))
+st.latex(_(r"\text{patient} = \text{share} + \text{uncovered}"))
+st.latex(_(r"\text{plan} = \text{covered} - \text{share}"))
 st.write(_("Self-pay: the patient pays every allowed amount, at the cash price schedule."))
 
 st.subheader(_("3. The patient's time and travel"), anchor=False)
 st.latex(
     _(
-        r"\text{indirect} = \sum_{\text{visits}} \big[(h_{\text{visit}} + h_{\text{travel}}) \times w"
-        r" + \text{miles} \times \text{rate} + \text{parking}\big] + \text{work days lost} \times \text{daily wage}"
+        r"\begin{aligned}\text{indirect} = &\sum_{\text{visits}} \big[(h_{\text{visit}} + h_{\text{travel}}) \times w"
+        r" + \text{miles} \times \text{rate} + \text{parking}\big] \\ &+ \text{work days lost} \times \text{daily wage}"
+        r"\end{aligned}"
     )
 )
 st.write(
@@ -116,12 +115,8 @@ st.write(
         "the next. The expected cost of starting with an option is the probability-weighted average of its paths."
     )
 )
-st.latex(
-    _(
-        r"\text{reach}_1 = 1,\quad \text{reach}_{k+1} = \text{reach}_k (1-p_k)\, e_k,\quad "
-        r"P(\text{stop after } k) = \text{reach}_k - \text{reach}_{k+1}"
-    )
-)
+st.latex(_(r"\text{reach}_1 = 1,\quad \text{reach}_{k+1} = \text{reach}_k (1-p_k)\, e_k"))
+st.latex(_(r"P(\text{stop after } k) = \text{reach}_k - \text{reach}_{k+1}"))
 st.latex(_(r"\text{expected cost} = \sum_{\text{paths}} P(\text{path}) \times \text{cost}(\text{path})"))
 st.write(
     _(
