@@ -12,6 +12,7 @@ from calculator.presentation import (
     PERSPECTIVES,
     assumption_frame,
     assumption_table,
+    param_label,
     review_csv,
     review_frame,
     scenario_caption,
@@ -151,15 +152,17 @@ if problem is not None and problem[0] == pick:
 
 prefix = f"pathway/{pick}/"
 active = {p.id: p for p in engine.run_parameters(every_option(scenario)) if p.id.startswith(prefix)}
-editor = widgets.editor_key(PAGE, f"pathway_{pick}")
+# The language is in the key: the editor's (read-only) names and units are built in it.
+editor = widgets.editor_key(PAGE, f"pathway_{pick}" + ("" if lang() == "en" else f"_{lang()}"))
+shown_prefix = f"{names[pick]}: "
 source = widgets.editor_source(
     editor,
     lambda: pd.DataFrame(
         [
             {
                 "id": p.id,
-                "number": p.label.removeprefix(f"{pathway.label}: "),
-                "unit": p.unit,
+                "number": param_label(p.label, lang()).removeprefix(shown_prefix),
+                "unit": _(p.unit),
                 "value": float(p.param.value),
                 "low": p.param.low,
                 "high": p.param.high,

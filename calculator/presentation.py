@@ -29,6 +29,7 @@ __all__ = [
     "describe_param",
     "frame_csv",
     "money_columns",
+    "param_label",
     "price_table_changes",
     "review_csv",
     "review_frame",
@@ -77,6 +78,85 @@ VISIT_KIND_NAMES = (
 )
 #: The kinds of change of a price row (:func:`price_table_changes`), for the catalog.
 CHANGE_KINDS = (N_("added"), N_("changed"), N_("removed"))
+
+
+# The labels :func:`calculator.costing.parameters` gives the numbers, as templates for the catalog:
+# (pattern of the English label, its template). Names in them (treatments, visits, adverse
+# events, price rows, schedules) are translated on their own.
+_PARAM_LABELS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (
+            r"^Price of (?P<code>\S+) \((?P<description>.*)\), override$",
+            N_("Price of {code} ({description}), override"),
+        ),
+        (
+            r"^Price of (?P<code>\S+) \((?P<description>.*)\), (?P<schedule>\w+) schedule$",
+            N_("Price of {code} ({description}), {schedule} schedule"),
+        ),
+        (r"^(?P<name>[^:]+): response probability$", N_("{name}: response probability")),
+        (
+            r"^(?P<name>[^:]+): non-responders going on to further care$",
+            N_("{name}: non-responders going on to further care"),
+        ),
+        (r"^(?P<name>[^:]+): work days lost$", N_("{name}: work days lost")),
+        (r"^(?P<name>[^:]+): weeks$", N_("{name}: weeks")),
+        (r"^(?P<name>[^:]+): expected QALY gain$", N_("{name}: expected QALY gain")),
+        (r"^(?P<name>[^:]+): (?P<visit>.+), number of visits$", N_("{name}: {visit}, number of visits")),
+        (r"^(?P<name>[^:]+): (?P<visit>.+), hours per visit$", N_("{name}: {visit}, hours per visit")),
+        (r"^(?P<name>[^:]+): (?P<visit>.+), units of (?P<code>\S+)$", N_("{name}: {visit}, units of {code}")),
+        (r"^(?P<name>[^:]+): (?P<event>.+), probability$", N_("{name}: {event}, probability")),
+        (r"^(?P<name>[^:]+): (?P<event>.+), cost$", N_("{name}: {event}, cost")),
+        (r"^Plan: copay, (?P<kind>.+) visit$", N_("Plan: copay, {kind} visit")),
+    )
+)
+# Whole labels of the plan and the patient's time (``Plan: <field>``, ``Time and travel: <field>``).
+_FIXED_LABELS = (
+    N_("Plan: deductible"),
+    N_("Plan: deductible met"),
+    N_("Plan: coinsurance"),
+    N_("Plan: oop met"),
+    N_("Plan: out-of-pocket maximum"),
+    N_("Time and travel: hourly value"),
+    N_("Time and travel: travel hours per visit"),
+    N_("Time and travel: miles per visit"),
+    N_("Time and travel: mileage rate"),
+    N_("Time and travel: parking per visit"),
+    N_("Time and travel: daily wage"),
+)
+#: The units of the numbers (``Parameter.unit``), for the catalog.
+UNITS = (
+    N_("money"),
+    N_("probability"),
+    N_("count"),
+    N_("days"),
+    N_("hours"),
+    N_("miles"),
+    N_("qaly"),
+    N_("units"),
+    N_("weeks"),
+)
+
+
+def param_label(label: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A number's label (:func:`calculator.costing.parameters`) in ``lang``; a label of another
+    shape (a user's own treatment, say) keeps its English frame, its names translated if known.
+
+    >>> param_label("Dry needling + exercise: response probability", "es")
+    'Punción seca + ejercicio: probabilidad de respuesta'
+    >>> param_label("Plan: deductible", "en")
+    'Plan: deductible'
+    """
+    _ = translator(lang).gettext
+    if lang == DEFAULT_LANGUAGE:
+        return label
+    if label in _FIXED_LABELS:
+        return _(label)
+    for pattern, template in _PARAM_LABELS:
+        match = pattern.match(label)
+        if match:
+            return _(template).format(**{key: _(value) for key, value in match.groupdict().items()})
+    return _(label)
 
 
 def scenario_caption(scenario: Scenario, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -156,11 +236,11 @@ def assumption_table(raw: pd.DataFrame, currency: str, lang: str = DEFAULT_LANGU
     return pd.DataFrame(
         {
             _("Flag"): [_(FLAG) if f else "" for f in raw["unverified"]],
-            _("Assumption"): raw["assumption"],
+            _("Assumption"): [param_label(a, lang) for a in raw["assumption"]],
             _("Value"): shown("value"),
             _("Low"): shown("low"),
             _("High"): shown("high"),
-            _("Distribution"): raw["distribution"],
+            _("Distribution"): raw["distribution"],  # the names of the file format (beta, gamma, ...)
             _("Evidence"): [
                 f"{e} · {_(labels.labels[e])}" if e in labels.labels else (e or "–") for e in raw["evidence"]
             ],
@@ -255,7 +335,7 @@ def review_frame(
     for change in review.changes:
         unit = units.get(change.id, "")
         row = {
-            _("Assumption"): change.label,
+            _("Assumption"): param_label(change.label, lang),
             _("Change"): _(change.kind),
             _("Shipped"): describe_param(change.old, unit, currency),
             _("Now"): describe_param(change.new, unit, currency),

@@ -193,3 +193,14 @@ def test_the_report_command_writes_spanish(tmp_path: Path) -> None:
     assert "<html lang='es'>" in text
     assert "En resumen" in text and "The bottom line" not in text
     assert "Punción seca + ejercicio" in text
+
+
+def test_every_shipped_number_has_a_spanish_label() -> None:
+    from calculator.costing import parameters
+
+    for path in sorted((DATA_DIR / "scenarios").glob("*.json")):
+        for param in parameters(load_scenario(path)):
+            spanish = presentation.param_label(param.label, "es")
+            assert spanish != param.label, param.label
+            assert not re.search(r"number of visits|per visit|probability$|schedule$|Time and travel", spanish), spanish
+            assert presentation.param_label(param.label) == param.label
