@@ -87,7 +87,7 @@ with by_payer:
     frame = charts.payer_frame(comparison)
     frame["label"] = [labels.get(o, o) for o in frame["option"]]
     table = money_columns(
-        frame.drop(columns=["option"]), ["patient", "insurer", "indirect", "adverse_events", "total"], currency
+        frame.drop(columns=["option"]), ["patient", "insurer", "indirect", "adverse_events", "total"], currency, lang()
     ).rename(
         columns={
             "label": _("Option"),
@@ -113,7 +113,7 @@ with by_category:
     frame["label"] = [labels.get(o, o) for o in frame["option"]]
     wide = frame.pivot_table(index="label", columns="category", values="allowed", aggfunc="sum", sort=False)
     wide = wide.fillna(0.0).reset_index()
-    table = money_columns(wide, [c for c in wide.columns if c != "label"], currency)
+    table = money_columns(wide, [c for c in wide.columns if c != "label"], currency, lang())
     table = table.rename(
         columns={
             "label": _("Option"),
@@ -148,7 +148,7 @@ with over_time:
     frame = charts.cumulative_frame(comparison, view)
     frame["label"] = [labels.get(o, o) for o in frame["option"]]
     wide = frame.pivot_table(index="week", columns="label", values="cost", sort=False).reset_index()
-    table = money_columns(wide, [c for c in wide.columns if c != "week"], currency)
+    table = money_columns(wide, [c for c in wide.columns if c != "week"], currency, lang())
     widgets.show_chart(
         charts.cumulative_lines(frame, currency, view, lang()),
         frame,
@@ -171,7 +171,7 @@ with tree:
     option = comparison.option(chosen)
     names = {p.id: _(p.label) for p in scenario.pathways.pathways}
     frame = charts.branch_table(option, names)
-    table = money_columns(frame, ["patient", "insurer", "allowed", "indirect", "adverse_events"], currency)
+    table = money_columns(frame, ["patient", "insurer", "allowed", "indirect", "adverse_events"], currency, lang())
     table["probability"] = [widgets.percent(p) for p in frame["probability"]]
     table = table.rename(
         columns={

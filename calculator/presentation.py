@@ -16,6 +16,7 @@ from .content import evidence
 from .exports import to_csv
 from .formatting import format_money, format_value
 from .i18n import DEFAULT_LANGUAGE, N_, translator
+from .i18n import format_money as format_money_for
 from .models import Param, PriceTable, Scenario
 from .review import Review
 from .serialize import price_table_rows
@@ -178,11 +179,13 @@ def frame_csv(frame: pd.DataFrame) -> bytes:
     return to_csv([str(c) for c in frame.columns], rows).encode("utf-8")
 
 
-def money_columns(frame: pd.DataFrame, columns: Sequence[str], currency: str) -> pd.DataFrame:
-    """A copy of ``frame`` with money columns formatted for display."""
+def money_columns(
+    frame: pd.DataFrame, columns: Sequence[str], currency: str, lang: str = DEFAULT_LANGUAGE
+) -> pd.DataFrame:
+    """A copy of ``frame`` with money columns formatted for display in ``lang`` (Babel)."""
     out = frame.copy()
     for column in columns:
-        out[column] = [format_money(float(v), currency) for v in out[column]]
+        out[column] = [format_money_for(float(v), currency, lang) for v in out[column]]
     return out
 
 
