@@ -67,7 +67,13 @@ only_flagged = filters[2].toggle(_("Only assumed/unverified"), key=f"{PAGE}_only
 shown = raw
 if text.strip():
     needle = text.strip().lower()
-    shown = shown[shown["assumption"].str.lower().str.contains(needle, regex=False) | shown["id"].str.contains(needle)]
+    # The label as shown (translated) or in English, or the number's id.
+    translated = pd.Series([param_label(a, lang()).lower() for a in shown["assumption"]], index=shown.index)
+    shown = shown[
+        translated.str.contains(needle, regex=False)
+        | shown["assumption"].str.lower().str.contains(needle, regex=False)
+        | shown["id"].str.contains(needle)
+    ]
 if groups:
     shown = shown[shown["group"].isin(groups)]
 if only_flagged:

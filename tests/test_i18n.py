@@ -204,3 +204,13 @@ def test_every_shipped_number_has_a_spanish_label() -> None:
             assert spanish != param.label, param.label
             assert not re.search(r"number of visits|per visit|probability$|schedule$|Time and travel", spanish), spanish
             assert presentation.param_label(param.label) == param.label
+
+
+def test_searching_the_assumptions_in_spanish_finds_spanish_labels() -> None:
+    at = _app("es")
+    at.switch_page("app_pages/assumptions.py").run()
+    at.text_input(key="assumptions_search").input("punción").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert all("unción" in label.lower() for label in table["Supuesto"]), list(table["Supuesto"])
