@@ -209,7 +209,10 @@ st.dataframe(
     key=f"{PAGE}_price_sources",
     column_config={_("Source"): st.column_config.TextColumn(width="large")},
 )
-notes = [f"- {md(_(schedule))}: {md(_(note))}" for schedule, note in scenario.prices.schedule_notes]
+notes = [
+    f"- {md(_(schedule)[:1].upper() + _(schedule)[1:])}: {md(_(note))}"
+    for schedule, note in scenario.prices.schedule_notes
+]
 if notes:
     st.markdown("\n".join(notes))
 

@@ -59,7 +59,11 @@ else:
 st.caption(md(coverage_text))
 notes = dict(table.schedule_notes)
 if notes:
-    st.markdown("\n".join(f"- **{md(_(s))}**: {md(_(notes[s]))}" for s in table.schedules if notes.get(s)))
+    st.markdown(
+        "\n".join(
+            f"- **{md(_(s)[:1].upper() + _(s)[1:])}**: {md(_(notes[s]))}" for s in table.schedules if notes.get(s)
+        )
+    )
 
 st.markdown(
     "**" + md(_("Items")) + "** " + md(_("(edit any cell, add rows at the bottom, select rows to delete them)"))
