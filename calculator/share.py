@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import InputError
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .io import scenario_from_dict
 from .models import Scenario
 from .nesting import check_nesting
@@ -29,6 +30,7 @@ __all__ = [
     "changes_from",
     "decode_link",
     "encode_link",
+    "link_query",
     "make_patch",
     "scenario_from_link",
 ]
@@ -109,6 +111,23 @@ def encode_link(preset: str, changes: Mapping[str, Any]) -> str:
             found_text=f"{len(token):,} characters; save the scenario as a file instead",
         )
     return token
+
+
+def link_query(token: str | None, language: str) -> dict[str, str]:
+    """The query parameters of a share link: ``s`` (the scenario's token, when it differs from
+    its preset) and ``lang`` (when not English), so the recipient sees the sender's language.
+
+    >>> link_query("1.abc", "es")
+    {'s': '1.abc', 'lang': 'es'}
+    >>> link_query(None, "en")
+    {}
+    """
+    query: dict[str, str] = {}
+    if token:
+        query["s"] = token
+    if language in LANGUAGES and language != DEFAULT_LANGUAGE:
+        query["lang"] = language
+    return query
 
 
 def decode_link(token: str) -> tuple[str, dict[str, Any]]:
