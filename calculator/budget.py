@@ -117,6 +117,12 @@ def _mix(source: str, where: str, raw: object, options: tuple[str, ...]) -> tupl
     return tuple(mix)
 
 
+# The bounds of a budget block (the app's form uses the same ones).
+MAX_MEMBERS = 1_000_000_000
+MAX_EPISODES_PER_1000 = 1_000.0
+MIN_GROWTH, MAX_GROWTH = -0.5, 1.0
+
+
 def budget_inputs_from_dict(
     raw: Mapping[str, Any], options: tuple[str, ...], *, source: str = "budget", prefix: str = ""
 ) -> BudgetInputs:
@@ -137,12 +143,14 @@ def budget_inputs_from_dict(
         if key not in raw:
             raise InputError(source, at(key), "a value (the field is required)", None)
     return BudgetInputs(
-        members=int(_number(source, at("members"), raw["members"], low=1, high=1e9, whole=True)),
-        episodes_per_1000=_number(source, at("episodes_per_1000"), raw["episodes_per_1000"], low=0, high=1000),
+        members=int(_number(source, at("members"), raw["members"], low=1, high=MAX_MEMBERS, whole=True)),
+        episodes_per_1000=_number(
+            source, at("episodes_per_1000"), raw["episodes_per_1000"], low=0, high=MAX_EPISODES_PER_1000
+        ),
         current_mix=_mix(source, at("current_mix"), raw["current_mix"], options),
         proposed_mix=_mix(source, at("proposed_mix"), raw["proposed_mix"], options),
         years=int(_number(source, at("years"), raw.get("years", 1), low=1, high=MAX_YEARS, whole=True)),
-        growth=_number(source, at("growth"), raw.get("growth", 0.0), low=-0.5, high=1.0),
+        growth=_number(source, at("growth"), raw.get("growth", 0.0), low=MIN_GROWTH, high=MAX_GROWTH),
     )
 
 

@@ -42,6 +42,7 @@ from .models import (
 __all__ = [
     "DATA_DIR",
     "MAX_DRAWS",
+    "MAX_SEED",
     "MAX_FILE_BYTES",
     "detect_kind",
     "load_any",
@@ -63,6 +64,7 @@ SCHEMA_VERSIONS = (1,)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_DRAWS = 1_000_000
+MAX_SEED = 2**63 - 1  # numpy's generator takes any non-negative int; a signed 64-bit one keeps files portable
 MAX_VISIT_COUNT = 1_000
 MAX_PATHWAYS = 200
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
@@ -1010,7 +1012,7 @@ def _psa(checker: _Checker, raw: object) -> PsaSettings:
     draws = checker.number("psa.draws", raw.get("draws", 0), whole=True, maximum=MAX_DRAWS)
     seed = raw.get("seed")
     if seed is not None:
-        seed = int(checker.number("psa.seed", seed, whole=True, maximum=2**63 - 1))
+        seed = int(checker.number("psa.seed", seed, whole=True, maximum=MAX_SEED))
     return PsaSettings(draws=int(draws), seed=seed)
 
 
