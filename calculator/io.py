@@ -1011,7 +1011,8 @@ def _psa(checker: _Checker, raw: object) -> PsaSettings:
     checker.keys("psa", raw, ("draws", "seed"))
     draws = checker.number("psa.draws", raw.get("draws", 0), whole=True, maximum=MAX_DRAWS)
     seed = raw.get("seed")
-    if seed is not None:
+    exact = isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED
+    if seed is not None and not exact:  # an int is compared exactly (float(2**63 - 1) rounds up past the cap)
         seed = int(checker.number("psa.seed", seed, whole=True, maximum=MAX_SEED))
     return PsaSettings(draws=int(draws), seed=seed)
 
