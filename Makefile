@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_FILE_WATCHER_TYPE := none
 
-.PHONY: run test test-fast bench lint format clean i18n
+.PHONY: run test test-fast bench bench-rerun lint format clean i18n
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python bench/run.py
+
+# CPU of one rerun of each page after a widget change (median ms; issue 12 item 5).
+bench-rerun: $(STAMP)
+	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python bench/rerun.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

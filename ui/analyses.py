@@ -38,7 +38,7 @@ from calculator.models import BudgetInputs, Scenario
 from calculator.presentation import PERSPECTIVE_PHRASES, PERSPECTIVES
 from calculator.uncertainty import OneWay, PsaResult
 from ui import engine
-from ui.i18n import _
+from ui.i18n import _, lang
 from ui.widgets import keep_valid, md, percent, show_chart, show_error
 
 PAGE = "assumptions"
@@ -242,13 +242,17 @@ def tornado(current: Inputs, perspective: str) -> None:
             _("Cheapest at high"): [labels.get(c, c) for c in head["cheapest_at_high"]],
         }
     )
-    show_chart(
-        charts.tornado(
+    figure = engine.figure(
+        ("tornado", snapshot.inputs.input_hash, perspective, option, top, lang()),
+        lambda: charts.tornado(
             head,
             base_cost,
             currency,
             _("What moves the cost of {option} ({whose})").format(option=labels[option], whose=words),
         ),
+    )
+    show_chart(
+        figure,
         frame,
         table=table,
         key=f"{PAGE}_tornado",
@@ -390,8 +394,11 @@ def _psa_results(snapshot: Snapshot, perspective: str) -> None:
             for row in frame.to_dict("records")
         }
         show_chart(
-            charts.cost_distribution(
-                stats, labels, currency, _("Uncertainty in the expected cost ({whose})").format(whose=words)
+            engine.figure(
+                ("psa_dist", snapshot.inputs.input_hash, snapshot.request, perspective, lang()),
+                lambda: charts.cost_distribution(
+                    stats, labels, currency, _("Uncertainty in the expected cost ({whose})").format(whose=words)
+                ),
             ),
             frame,
             table=table,
@@ -407,8 +414,11 @@ def _psa_results(snapshot: Snapshot, perspective: str) -> None:
         )
         table = pd.DataFrame({_("Option"): frame["label"], _("Cheapest in"): [percent(v) for v in frame["p_cheapest"]]})
         show_chart(
-            charts.p_cheapest_bars(
-                shares, labels, _("How often each option is cheapest ({whose})").format(whose=words)
+            engine.figure(
+                ("psa_cheapest", snapshot.inputs.input_hash, snapshot.request, perspective, lang()),
+                lambda: charts.p_cheapest_bars(
+                    shares, labels, _("How often each option is cheapest ({whose})").format(whose=words)
+                ),
             ),
             frame,
             table=table,
@@ -419,10 +429,13 @@ def _psa_results(snapshot: Snapshot, perspective: str) -> None:
     if result.qaly is None:
         st.info(_("No option has a QALY gain in its pathway data, so there is no cost-effectiveness analysis."))
         return
-    _cost_effectiveness(result, labels, currency, perspective)
+    _cost_effectiveness(snapshot, labels, currency, perspective)
 
 
-def _cost_effectiveness(result: PsaResult, labels: dict[str, str], currency: str, perspective: str) -> None:
+def _cost_effectiveness(snapshot: Snapshot, labels: dict[str, str], currency: str, perspective: str) -> None:
+    result: PsaResult = snapshot.result
+    run = (snapshot.inputs.input_hash, snapshot.request, perspective, lang())
+
     def money(values: Iterable[float]) -> list[str]:
         return [format_money(v, currency) for v in values]
 
@@ -460,7 +473,10 @@ def _cost_effectiveness(result: PsaResult, labels: dict[str, str], currency: str
     )
     with ce_left:
         show_chart(
-            charts.ce_plane(dict(ce.points), labels, reference, currency, wtp=wtp),
+            engine.figure(
+                ("ce_plane", *run, reference, wtp),
+                lambda: charts.ce_plane(dict(ce.points), labels, reference, currency, wtp=wtp),
+            ),
             frame,
             table=table,
             key=f"{PAGE}_ce_plane",
@@ -477,7 +493,12 @@ def _cost_effectiveness(result: PsaResult, labels: dict[str, str], currency: str
         for option in options:
             table[labels[option]] = [percent(v) for v in frame[labels[option]]]
         show_chart(
-            charts.acceptability_curve(result.wtp, {o: curves[o].tolist() for o in options}, labels, currency),
+            engine.figure(
+                ("ceac", *run),
+                lambda: charts.acceptability_curve(
+                    result.wtp, {o: curves[o].tolist() for o in options}, labels, currency
+                ),
+            ),
             frame,
             table=table.rename(columns={"wtp": _("Willingness to pay per QALY")}),
             key=f"{PAGE}_ceac",
@@ -534,8 +555,9 @@ def break_even(current: Inputs, perspective: str) -> None:
             **{labels[o]: [format_money(v, currency) for v in costs[o]] for o in costs},
         }
     )
-    show_chart(
-        charts.break_even_chart(
+    figure = engine.figure(
+        ("break_even", snapshot.inputs.input_hash, pid, option_a, option_b, perspective, lang()),
+        lambda: charts.break_even_chart(
             grid,
             costs,
             labels,
@@ -545,6 +567,9 @@ def break_even(current: Inputs, perspective: str) -> None:
             base=target.param.value,
             x_is_money=target.unit == "money",
         ),
+    )
+    show_chart(
+        figure,
         frame,
         table=table,
         key=f"{PAGE}_break_even",
@@ -636,10 +661,12 @@ def budget(current: Inputs) -> None:
     snapshot = _snapshot("budget", current, compute, asked=submitted)
     if snapshot is None:
         return
-    _budget_results(snapshot.result, snapshot.inputs.scenario.currency)
+    _budget_results(snapshot)
 
 
-def _budget_results(result: BudgetResult, currency: str) -> None:
+def _budget_results(snapshot: Snapshot) -> None:
+    result: BudgetResult = snapshot.result
+    currency = snapshot.inputs.scenario.currency
     totals = result.to_dict()["total"]
     first = result.years[0]
     years = len(result.years)
@@ -667,7 +694,10 @@ def _budget_results(result: BudgetResult, currency: str) -> None:
         }
     )
     show_chart(
-        charts.budget_chart(frame, currency, _("Plan spending on low back pain episodes")),
+        engine.figure(
+            ("budget", snapshot.inputs.input_hash, snapshot.request, lang()),
+            lambda: charts.budget_chart(frame, currency, _("Plan spending on low back pain episodes")),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_budget",

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import PurePath
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from calculator import uncertainty
@@ -161,3 +162,20 @@ def run_review(reference: Scenario, scenario: Scenario) -> Review:
 def _review(reference_key: str, key: str, _reference: Scenario, _scenario: Scenario) -> Review:
     COMPUTED["review"] += 1
     return review_changes(_reference, _scenario)
+
+
+def figure(key: tuple[Hashable, ...], build: Callable[[], go.Figure]) -> go.Figure:
+    """The figure ``build()`` makes, built once per ``key`` and shared (not copied).
+
+    Building a plotly figure (its validation above all) was the largest part of a rerun after
+    the hashing; a rerun that changes nothing a chart shows should not rebuild it. ``key`` must
+    name everything the figure shows: the scenario's :func:`key_of`, the chart, its options and
+    the language of its text. ``st.plotly_chart`` only reads the figure, so sharing it is safe.
+    """
+    return _figure(key, build)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: tuple[Hashable, ...], _build: Callable[[], go.Figure]) -> go.Figure:
+    COMPUTED["figure"] += 1
+    return _build()
