@@ -26,6 +26,7 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streamlit import logger as st_logger  # noqa: E402
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunner  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -56,8 +57,9 @@ def _compare_view(at: AppTest, i: int) -> None:
 
 
 def _compare_options(at: AppTest, i: int) -> None:
-    options = list(at.session_state["options"])
-    at.multiselect(key="compare_options").set_value(options[:-1] if i % 2 == 0 else [*options, "fusion"])
+    widget = at.multiselect(key="compare_options")
+    options = list(widget.value)
+    widget.set_value(options[:-1] if i % 2 == 0 else [*options, "fusion"])
 
 
 def _search(at: AppTest, i: int) -> None:
@@ -65,8 +67,8 @@ def _search(at: AppTest, i: int) -> None:
 
 
 def _tornado_option(at: AppTest, i: int) -> None:
-    ids = list(at.session_state["options"])
-    at.selectbox(key="assumptions_tornado_option").set_value(ids[i % 2])
+    widget = at.selectbox(key="assumptions_tornado_option")
+    widget.set_value(widget.options[i % 2])  # a label: AppTest maps it back to the option
 
 
 CASES: dict[str, tuple[str, Change]] = {
@@ -79,6 +81,8 @@ CASES: dict[str, tuple[str, Change]] = {
 
 
 def open_page(page: str) -> AppTest:
+    # Widget values set from this thread warn "missing ScriptRunContext" (harmless) on every set.
+    st_logger.set_log_level("error")
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     at.switch_page(page).run()
