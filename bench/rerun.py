@@ -7,6 +7,21 @@ the CPU time (``time.process_time``: the script runs in this process) of ``at.ru
 The figure is the median over ``--repeat`` reruns; ``--profile PAGE`` prints a cProfile of one.
 
 Targets: My costs and Compare well under 100 ms, Assumptions under 200 ms.
+
+Measured on the 2-core development machine (shared with other jobs, so +-10 ms), median ms:
+
+    case                            before   after   (before: main at d8ec4b3)
+    My costs (deductible)             52       36
+    Compare (cost shown)             119       96    ~50 with its four figures via ui.engine.figure
+    Compare (options)                109      101    ~49 likewise
+    Assumptions (search)             136       39
+    Assumptions (tornado option)     132       37
+
+Where the time went before (cProfile of one rerun): ``st.cache_data`` hashing the whole
+Scenario (price table included) on every engine call, a third of My costs and two thirds of
+Assumptions; unpickling cached presets and comparisons; building plotly figures (validation),
+8-25 ms each. After: engine calls key on the input hash, presets and comparisons are shared,
+the analyses' figures are built once per result and control; Compare's time is its four figures.
 """
 
 from __future__ import annotations

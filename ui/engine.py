@@ -16,6 +16,7 @@ that a control reran only its own analysis.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import PurePath
@@ -38,6 +39,8 @@ COMPUTED: Counter[str] = Counter()  # engine runs per cached call (cache misses)
 _KEYS: OrderedDict[int, tuple[Scenario, str]] = OrderedDict()  # id → (the scenario, kept alive; its key)
 _KEYS_MAX = 64
 _KEYS_LOCK = threading.Lock()  # sessions run in threads of one process
+DATA_CHECK_SECONDS = 1.0
+_data_checked: tuple[float, DataVersion] = (0.0, ())
 
 
 def remember(scenario: Scenario, hash_: str) -> str:
@@ -64,15 +67,29 @@ def key_of(scenario: Scenario) -> str:
 
 
 def data_version() -> DataVersion:
-    """The shipped data files with their modification times: the cache key of shipped data."""
-    return tuple(
+    """The shipped data files with their modification times: the cache key of shipped data.
+
+    The folder is walked at most once every :data:`DATA_CHECK_SECONDS` per process (a walk is
+    about 40 ``stat`` calls, a few milliseconds of every rerun otherwise), so an edited data file
+    is picked up within that time."""
+    global _data_checked
+    now = time.monotonic()
+    with _KEYS_LOCK:
+        checked, version = _data_checked
+        if version and now - checked < DATA_CHECK_SECONDS:
+            return version
+    version = tuple(
         (str(path.relative_to(DATA_DIR)), path.stat().st_mtime_ns)
         for path in sorted(DATA_DIR.rglob("*"))
         if path.is_file()
     )
+    with _KEYS_LOCK:
+        _data_checked = (now, version)
+    return version
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+# Shared, not copied: scenarios are frozen, and unpickling four of them was ~15 ms of every rerun.
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _presets(version: DataVersion) -> dict[str, Scenario]:
     shipped = [PurePath(path) for path, _ in version]
     names = [p.stem for p in shipped if p.parent == PurePath("scenarios") and p.suffix == ".json"]
@@ -94,7 +111,8 @@ def run_compare(scenario: Scenario) -> Comparison:
     return _compare(key_of(scenario), scenario)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# Shared, not copied (a frozen Comparison holds its scenario: a copy unpickled the price table).
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _compare(key: str, _scenario: Scenario) -> Comparison:
     COMPUTED["compare"] += 1
     return compare(_scenario)
