@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -71,7 +72,9 @@ def test_a_changed_input_keeps_the_old_results_marked_stale_until_update(name: s
     before = stored(at, name)
     numbers = shown(at)
     assert numbers
-    at.session_state["deductible"] = before.inputs.scenario.insurance.deductible.value + 1000  # another input hash
+    plan = before.inputs.scenario.insurance
+    assert plan is not None
+    at.session_state["deductible"] = plan.deductible.value + 1000  # another input hash
     at.run()
     assert stored(at, name) is before  # kept, not recomputed
     assert stale(at)
@@ -162,7 +165,7 @@ def load_scenario_base() -> Scenario:
     return load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
 
 
-EDGE_CASES = {
+EDGE_CASES: dict[str, dict[str, Any]] = {
     "a million draws": {"psa": {"draws": 1_000_000, "seed": 1}},
     "50 draws": {"psa": {"draws": 50, "seed": 1}},
     "seed 2^40": {"psa": {"draws": 500, "seed": 2**40}},
@@ -194,7 +197,7 @@ def test_a_scenario_with_the_loaders_extreme_valid_values_renders(case: str) -> 
         assert not at.error, (case, name)
     at.segmented_control(key="assumptions_analysis").set_value("psa").run()
     scenario = at.session_state["loaded"]
-    draws = at.number_input(key="assumptions_psa_draws").value
+    draws = int(at.number_input(key="assumptions_psa_draws").value or 0)
     assert draws == scenario.psa.draws  # the scenario's own draws, whatever the loader allowed
     if scenario.psa.seed > 2**53 - 1:
         assert at.number_input(key="assumptions_psa_seed").value == 2**53 - 1
