@@ -26,6 +26,7 @@ import numpy as np
 
 from . import param_ids as ids
 from .cost_sharing import NO_BENEFIT, Benefit, Number, cost_share
+from .finite import check_finite
 from .models import INDIRECT_FIELDS, Param, Pathway, Scenario
 
 __all__ = [
@@ -626,7 +627,7 @@ class _Evaluator:
                 # Visits beyond a visit limit are billed at the uncovered schedule; spread the
                 # group's actual allowed amount over the categories in proportion.
                 listed = _scalar(count * (covered + uncovered))
-                scale = _scalar(allowed) / listed if listed else 0.0
+                billed = _scalar(allowed)
                 lines.append(
                     VisitLine(
                         pathway=pathway.id,
@@ -639,7 +640,12 @@ class _Evaluator:
                         indirect=_scalar(indirect),
                         start_week=_scalar(start_week),
                         weeks=_scalar(weeks),
-                        by_category=tuple((c, _scalar(count * a) * scale) for c, a in by_category.items()),
+                        # Each category's share of the listed amount (≤ 1) times what was billed: the
+                        # share first, so a tiny listed amount cannot overflow the ratio.
+                        by_category=tuple(
+                            (c, (_scalar(count * a) / listed) * billed if listed else 0.0)
+                            for c, a in by_category.items()
+                        ),
                     )
                 )
         work, adverse = self.pathway_extras(pathway)
@@ -999,4 +1005,7 @@ def compare(scenario: Scenario) -> Comparison:
                 qaly=None if raw["qaly"] is None else _scalar(raw["qaly"]),
             )
         )
-    return Comparison(scenario, tuple(options))
+    result = Comparison(scenario, tuple(options))
+    # A backstop behind the format's bounds: a total that overflowed is an input error naming the input.
+    check_finite(result, scenario)
+    return result

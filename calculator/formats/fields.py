@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    create_model,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -73,8 +74,10 @@ def check_number(raw: object, bound: Bound, *, probability: bool = False) -> flo
     if not math.isfinite(value):
         raise problem("a finite number", found_text=describe_found(raw))
     low, high = bound.minimum, bound.maximum
-    below = low is not None and value < low
-    above = high is not None and (value >= high if bound.maximum_exclusive else value > high)
+    # A whole number is compared exactly: float(2**63 - 1) rounds up past the seed's own maximum.
+    exact: float = raw if isinstance(raw, int) else value
+    below = low is not None and exact < low
+    above = high is not None and (exact >= high if bound.maximum_exclusive else exact > high)
     if (probability and (below or above)) or (bound.phrase and above):
         raise problem(bound.phrase, raw)
     # Budget-style ranges read "from 1 to 5"; counts read "non-negative" and "at most 1,000".
@@ -87,7 +90,7 @@ def check_number(raw: object, bound: Bound, *, probability: bool = False) -> flo
         raise problem("a whole number", raw)
     if above:
         raise problem(f"a number of at most {high:,.0f}", raw)
-    return value
+    return raw if bound.whole and isinstance(raw, int) else value
 
 
 def number_schema(bound: Bound) -> dict[str, Any]:
@@ -273,10 +276,30 @@ class UncertainCount(_Uncertain):
     high: NonNegative | None = None
 
 
+def _bounded_uncertain(kind: str, doc: str) -> type[_Uncertain]:
+    """An uncertain number whose value, low and high are bounded by ``LIMITS[kind]``."""
+    value = bounded(kind)
+    model = create_model(
+        f"Uncertain{kind.title().replace('_', '')}",
+        __base__=_Uncertain,
+        __doc__=doc,
+        value=(value, ...),
+        low=(value | None, None),
+        high=(value | None, None),
+    )
+    model.KIND = kind
+    return model
+
+
 _UNCERTAIN: dict[str, type[_Uncertain]] = {
     "amount": UncertainAmount,
     "probability": UncertainProbability,
     "visit_count": UncertainCount,
+    "weeks": _bounded_uncertain("weeks", "A duration in weeks with its uncertainty."),
+    "hours": _bounded_uncertain("hours", "A number of hours with its uncertainty."),
+    "units": _bounded_uncertain("units", "A number of billed units with its uncertainty."),
+    "days": _bounded_uncertain("days", "A number of days with its uncertainty."),
+    "qaly": _bounded_uncertain("qaly", "A QALY gain with its uncertainty."),
 }
 
 
@@ -307,7 +330,17 @@ if TYPE_CHECKING:  # the checker sees the values; pydantic sees the declarations
     Amount: TypeAlias = float | _Uncertain
     Probability: TypeAlias = float | _Uncertain
     Count: TypeAlias = float | _Uncertain
+    Weeks: TypeAlias = float | _Uncertain
+    Hours: TypeAlias = float | _Uncertain
+    Units: TypeAlias = float | _Uncertain
+    Days: TypeAlias = float | _Uncertain
+    Qaly: TypeAlias = float | _Uncertain
 else:
     Amount = uncertain("amount")
     Probability = uncertain("probability")
     Count = uncertain("visit_count")
+    Weeks = uncertain("weeks")
+    Hours = uncertain("hours")
+    Units = uncertain("units")
+    Days = uncertain("days")
+    Qaly = uncertain("qaly")
