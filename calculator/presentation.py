@@ -109,6 +109,10 @@ _PARAM_LABELS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<name>[^:]+): (?P<event>.+), probability$", N_("{name}: {event}, probability")),
         (r"^(?P<name>[^:]+): (?P<event>.+), cost$", N_("{name}: {event}, cost")),
         (r"^Plan: copay, (?P<kind>.+) visit$", N_("Plan: copay, {kind} visit")),
+        (
+            r"^Plan: (?P<field>copay|coinsurance|deductible|deductible met), (?P<kind>.+) visits$",
+            N_("Plan: {field}, {kind} visits"),
+        ),
     )
 )
 # Whole labels of the plan and the patient's time (``Plan: <field>``, ``Time and travel: <field>``).
@@ -118,6 +122,8 @@ _FIXED_LABELS = (
     N_("Plan: coinsurance"),
     N_("Plan: oop met"),
     N_("Plan: out-of-pocket maximum"),
+    N_("HSA/FSA balance"),
+    N_("Marginal tax rate"),
     N_("Time and travel: hourly value"),
     N_("Time and travel: travel hours per visit"),
     N_("Time and travel: miles per visit"),
@@ -125,6 +131,8 @@ _FIXED_LABELS = (
     N_("Time and travel: parking per visit"),
     N_("Time and travel: daily wage"),
 )
+#: The fields of a kind's benefit (SPEC §3.4), named in "Plan: {field}, {kind} visits".
+BENEFIT_FIELDS = (N_("copay"), N_("coinsurance"), N_("deductible"), N_("deductible met"))
 #: The units of the numbers (``Parameter.unit``), for the catalog.
 UNITS = (
     N_("money"),

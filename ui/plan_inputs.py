@@ -11,27 +11,28 @@ visits used above the limit) is said in one sentence next to its field
 
 from __future__ import annotations
 
-import calendar
 from typing import Any
 
 import streamlit as st
+from babel.dates import get_month_names
 
+from calculator.i18n import N_
 from calculator.models import VISIT_KINDS
 from calculator.plans import field_warnings
 from ui import state, widgets
-from ui.i18n import _
+from ui.i18n import _, lang
 
 __all__ = ["KIND_LABELS", "plan_inputs"]
 
 #: Visit kinds in the words of an SBC.
 KIND_LABELS = {
-    "office": "Primary care visit",
-    "specialist": "Specialist visit",
-    "therapy": "Physical therapy (rehabilitation services)",
-    "pharmacy": "Prescription drugs",
-    "imaging": "Imaging (CT/PET scans, MRIs)",
-    "outpatient_surgery": "Outpatient surgery",
-    "inpatient": "Hospital stay",
+    "office": N_("Primary care visit"),
+    "specialist": N_("Specialist visit"),
+    "therapy": N_("Physical therapy (rehabilitation services)"),
+    "pharmacy": N_("Prescription drugs"),
+    "imaging": N_("Imaging (CT/PET scans, MRIs)"),
+    "outpatient_surgery": N_("Outpatient surgery"),
+    "inpatient": N_("Hospital stay"),
 }
 
 
@@ -205,7 +206,8 @@ def _differently(page: str, kinds: list[str], problems: dict[str, str]) -> None:
 
 
 def _month(number: int | None) -> str:
-    return _("not set") if number is None else _(calendar.month_name[number])
+    """A month's name in the session's language (Babel's, so every language has them)."""
+    return _("not set") if number is None else get_month_names("wide", locale=lang())[number]
 
 
 def _dates(page: str) -> None:
