@@ -335,10 +335,10 @@ class _PlanState:
         self.limits = {k: np.where(mask, fresh.limits[k], n) for k, n in self.limits.items()}
         self.kind_ded = {k: np.where(mask, fresh.kind_ded[k], n) for k, n in self.kind_ded.items()}
         self.year = np.where(mask, float(year), self.year)
-        if not np.ndim(mask):  # keep the base case in plain floats
-            self.ded_left, self.oop_left, self.year = float(self.ded_left), float(self.oop_left), float(self.year)
-            self.limits = {k: float(n) for k, n in self.limits.items()}
-            self.kind_ded = {k: float(n) for k, n in self.kind_ded.items()}
+        # Keep what is not drawn in plain floats (the base case stays float arithmetic).
+        self.ded_left, self.oop_left, self.year = _plain(self.ded_left), _plain(self.oop_left), _plain(self.year)
+        self.limits = {k: _plain(n) for k, n in self.limits.items()}
+        self.kind_ded = {k: _plain(n) for k, n in self.kind_ded.items()}
 
 
 @dataclass(frozen=True)
@@ -664,7 +664,11 @@ class _Evaluator:
             safe = np.where(weeks > 0, weeks, 1.0)
             # The tolerance absorbs rounding in the division, so a visit dated exactly on the
             # boundary is counted in the new plan year.
-            n = np.ceil((days - 7.0 * start_week) * visits / (7.0 * safe) - 1e-9)
+            # A duration of a few weeks' billionths overflows to ±inf, which the clip below turns
+            # into "all visits before" or "all after", as for a duration of 0.
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                n = np.ceil((days - 7.0 * start_week) * visits / (7.0 * safe) - 1e-9)
+            n = np.nan_to_num(n, nan=0.0)
             n = np.where(weeks > 0, n, np.where(7.0 * start_week >= days, 0.0, visits))
             out.append(_plain(np.clip(n, 0.0, visits)))
         return out
