@@ -33,10 +33,10 @@ st.write(
 context = state.now()
 scenario = context.scenario_or_stop()
 presets = context.presets
-current = _("Current plan ({label})").format(label=scenario.label or scenario.name)
+current = _("Current plan ({label})").format(label=_(scenario.label or scenario.name))
 choices = {current: PlanChoice(current, scenario.insurance, scenario.schedule)}
 for name, preset in presets.items():
-    label = engine.preset_label(presets, name)
+    label = _(engine.preset_label(presets, name))
     choices.setdefault(label, PlanChoice(label, preset.insurance, preset.schedule))
 
 key = f"{PAGE}_chosen"
@@ -113,22 +113,24 @@ except CostModelError as error:
     st.stop()
 
 currency = result["currency"]
+you_pay, plan_pays, after_tax = _("you pay"), _("plan pays"), _("you pay after tax")
 rows = []
 for entry in result["options"].values():
-    row = {_("Option"): entry["label"]}
+    name = entry["label"]
+    row = {_("Option"): _(name)}
     for label in result["plans"]:
         cell = entry["plans"][label]
-        row[f"{label} · {_('you pay')}"] = widgets.money(cell["patient"], currency)
-        row[f"{label} · {_('plan pays')}"] = widgets.money(cell["insurer"], currency)
+        row[f"{label} · {you_pay}"] = widgets.money(cell["patient"], currency)
+        row[f"{label} · {plan_pays}"] = widgets.money(cell["insurer"], currency)
         if "patient_after_tax" in cell:
-            row[f"{label} · {_('you pay after tax')}"] = widgets.money(cell["patient_after_tax"], currency)
+            row[f"{label} · {after_tax}"] = widgets.money(cell["patient_after_tax"], currency)
     rows.append(row)
 st.subheader(_("Expected cost per episode"), anchor=False)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption(
     md(
         " ".join(
-            _("{label}: {schedule} prices.").format(label=label, schedule=schedule.replace("_", " "))
+            _("{label}: {schedule} prices.").format(label=label, schedule=_(schedule.replace("_", " ")))
             for label, schedule in result["schedules"].items()
         )
     )
@@ -147,10 +149,11 @@ if what_if is not None and plan is not None:
         base_result = result
     diffs = []
     for entry in base_result["options"].values():
+        name = entry["label"]
         before, after = entry["plans"][base_label], entry["plans"][what_if.label]
         diffs.append(
             {
-                _("Option"): entry["label"],
+                _("Option"): _(name),
                 _("Member pays (change)"): widgets.money(after["patient"] - before["patient"], currency),
                 _("Plan pays (change)"): widgets.money(after["insurer"] - before["insurer"], currency),
             }

@@ -114,7 +114,8 @@ def plan_inputs(page: str) -> None:
             disabled=no_max,
             help=_("The most you pay in a year for covered care (copays, deductible and coinsurance)."),
         )
-        st.markdown(f"**{_('Copays (a fixed amount per visit)')}**")
+        copays = _("Copays (a fixed amount per visit)")
+        st.markdown(f"**{copays}**")
         st.caption(_("Leave a box empty when that kind of visit goes through the deductible and coinsurance instead."))
         cols = st.columns(2)
         for i, kind in enumerate(used_kinds):
