@@ -49,6 +49,8 @@ def test_met_above_the_deductible_is_said_next_to_the_field(inputs: AppTest) -> 
 
 
 def test_visits_used_above_the_limit_is_said_next_to_the_field(inputs: AppTest) -> None:
+    assert "my_costs_plan_kind" not in [w.key for w in inputs.selectbox]  # folded until asked for
+    inputs.toggle(key="my_costs_plan_differently").set_value(True).run()
     inputs.selectbox(key="my_costs_plan_kind").set_value("therapy").run()
     inputs.number_input(key="my_costs_visits_used_therapy").set_value(31).run()
     assert [w.value for w in inputs.warning] == [
@@ -60,6 +62,7 @@ def test_dates_hsa_and_a_kind_benefit_reach_the_scenario(inputs: AppTest) -> Non
     inputs.selectbox(key="my_costs_episode_start_month").set_value(11).run()
     inputs.number_input(key="my_costs_hsa_balance").set_value(800.0).run()
     inputs.number_input(key="my_costs_tax_rate_pct").set_value(22.0).run()
+    inputs.toggle(key="my_costs_plan_differently").set_value(True).run()
     inputs.selectbox(key="my_costs_plan_kind").set_value("imaging").run()
     inputs.number_input(key="my_costs_coinsurance_pct_imaging").set_value(30.0).run()
     seen = inputs.session_state["seen"]
@@ -96,3 +99,28 @@ def test_an_insurer_tries_covering_dry_needling_with_a_copay(plans_page: AppTest
     dn = change[change["Option"].str.startswith("Dry needling")].iloc[0]
     assert dn["Member pays (change)"].startswith(("−", "-"))
     assert not dn["Plan pays (change)"].startswith(("−", "-"))
+
+
+def _inside_an_expander_script() -> None:
+    import streamlit as st
+
+    from ui import engine, i18n, state
+    from ui.plan_inputs import has_problems, plan_inputs
+
+    i18n.choose()
+    presets = engine.shipped_presets()
+    state.init_state(presets)
+    state.begin_rerun(presets)
+    with st.expander("Your plan", expanded=has_problems()):
+        plan_inputs("my_costs")
+
+
+def test_the_plan_inputs_fit_inside_a_page_s_expander() -> None:
+    # No expander inside: Streamlit refuses nested expanders, and My costs folds its inputs.
+    app = AppTest.from_function(_inside_an_expander_script, default_timeout=30)
+    app.run()
+    assert not app.exception
+    app.toggle(key="my_costs_plan_differently").set_value(True).run()
+    app.number_input(key="my_costs_deductible_met").set_value(4000.0).run()
+    assert not app.exception and len(app.warning) == 1
+    assert app.expander[0].proto.expanded

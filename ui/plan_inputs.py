@@ -22,7 +22,7 @@ from calculator.plans import field_warnings
 from ui import state, widgets
 from ui.i18n import _, lang
 
-__all__ = ["KIND_LABELS", "plan_inputs"]
+__all__ = ["KIND_LABELS", "has_problems", "plan_inputs"]
 
 #: Visit kinds in the words of an SBC.
 KIND_LABELS = {
@@ -53,8 +53,16 @@ def _kind_label(kind: str) -> str:
     return _(KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
 
 
+def has_problems() -> bool:
+    """True when the current plan holds an impossible combination, so a caller that shows the
+    inputs folded (an expander) can open them where the sentence is."""
+    scenario = state.now().scenario
+    return bool(scenario is not None and field_warnings(scenario))
+
+
 def plan_inputs(page: str) -> None:
-    """Draw the plan inputs on ``page`` (its widget keys start with ``page``).
+    """Draw the plan inputs on ``page`` (its widget keys start with ``page``), in the current
+    container; no expanders inside, so a page may put them in one of its own.
 
     Self-pay scenarios get one line instead. The inputs change the shared state, so the
     scenario every page shows follows them on the next rerun.
@@ -67,8 +75,7 @@ def plan_inputs(page: str) -> None:
     scenario = context.scenario
     problems = field_warnings(scenario) if scenario is not None else {}
     used_kinds = [k for k in VISIT_KINDS if any(v.kind == k for p in base.pathways.pathways for v in p.visits)]
-    with st.container(border=True):
-        st.subheader(_("Your plan"), anchor=False)
+    with st.container():
         st.caption(_("Copy the figures from your plan's Summary of Benefits and Coverage (SBC)."))
         left, right = st.columns(2)
         _money(
@@ -137,7 +144,10 @@ def plan_inputs(page: str) -> None:
 def _differently(page: str, kinds: list[str], problems: dict[str, str]) -> None:
     """One kind of service at a time: coinsurance, deductible, its own deductible, visit limit."""
     flagged = [k for k in kinds if any(key.endswith(f".{k}") or f".{k}." in key for key in problems)]
-    with st.expander(_("My plan charges differently for …"), expanded=bool(flagged)):
+    shown = st.toggle(_("My plan charges differently for …"), value=bool(flagged), key=f"{page}_plan_differently")
+    if not shown:
+        return
+    with st.container(border=True):
         st.caption(
             _(
                 "For a kind of service your SBC lists apart: its own coinsurance, whether the deductible applies "
@@ -212,7 +222,8 @@ def _month(number: int | None) -> str:
 
 
 def _dates(page: str) -> None:
-    with st.expander(_("When treatment starts and the plan year")):
+    with st.container(border=True):
+        st.markdown(f"**{_dates_title()}**")
         st.caption(
             _(
                 "If treatment runs past the end of your plan year, the deductible and the out-of-pocket maximum "
@@ -235,8 +246,17 @@ def _dates(page: str) -> None:
         )
 
 
+def _dates_title() -> str:
+    return _("When treatment starts and the plan year")
+
+
+def _hsa_title() -> str:
+    return _("HSA or FSA")
+
+
 def _tax_advantaged(page: str) -> None:
-    with st.expander(_("HSA or FSA")):
+    with st.container(border=True):
+        st.markdown(f"**{_hsa_title()}**")
         st.caption(_("Money in a health savings or flexible spending account is pre-tax: it costs you less."))
         left, right = st.columns(2)
         _money(
