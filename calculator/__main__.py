@@ -37,6 +37,7 @@ from .exports import to_csv
 from .formats.schema import write_schemas
 from .formatting import format_money, format_percent
 from .io import DATA_DIR, MAX_DRAWS, load_any, load_scenario
+from .regions import costs_by_region, with_region
 from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
@@ -109,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--oop-budget", type=_amount, default=None, help="report P(out-of-pocket above this amount) per option"
     )
     run.add_argument("--reference", default=None, help="option the ICERs compare against (default: the first)")
+    run.add_argument(
+        "--region", default=None, help="national or a Medicare locality such as NY-01 (overrides the scenario's)"
+    )
+    run.add_argument(
+        "--all-regions",
+        dest="all_regions",
+        action="store_true",
+        help="expected costs of every option in every locality (the table behind the app's map)",
+    )
 
     sens = commands.add_parser("sensitivity", help="one-way sensitivity (tornado) and break-even")
     sens.add_argument("scenario", type=Path)
@@ -239,6 +249,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    if args.region is not None:
+        scenario = with_region(scenario, args.region, "--region")
+    if args.all_regions:
+        frame = costs_by_region(scenario)
+        if args.format == "json":
+            print(json.dumps({"currency": scenario.currency, "rows": frame.to_dict("records")}, indent=2))
+        elif args.format == "csv":
+            print(to_csv(list(frame.columns), frame.itertuples(index=False)), end="")
+        else:
+            print(frame.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+        return 0
     draws = scenario.psa.draws if args.draws is None else args.draws
     seed = scenario.psa.seed if args.seed is None else args.seed
     result = compare(scenario)

@@ -746,6 +746,9 @@ class Comparison:
             "currency": self.scenario.currency,
             "schedule": self.scenario.schedule,
             "self_pay": self.scenario.insurance is None,
+            # SPEC §4.8: which locality's prices and of which year the results use.
+            "region": self.scenario.region,
+            "price_vintage": self.scenario.prices.year,
             "options": options,
         }
 

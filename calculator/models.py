@@ -291,6 +291,8 @@ class Scenario:
     label: str = ""
     description: str = ""
     name: str = ""
+    # SPEC §4.8: "national" or a Medicare locality id ("NY-01") whose built prices ``prices`` holds.
+    region: str = "national"
 
     @property
     def currency(self) -> str:

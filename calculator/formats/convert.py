@@ -200,6 +200,7 @@ def scenario_model(
     schedule: str,
     budget: BudgetInputs | None,
     name: str,
+    region: str = "national",
 ) -> Scenario:
     """The scenario, once its price table and pathways are resolved and cross-checked."""
     return Scenario(
@@ -216,6 +217,7 @@ def scenario_model(
         label=doc.label,
         description=doc.description,
         name=name,
+        region=region,
     )
 
 
@@ -350,4 +352,6 @@ def scenario_doc(
         fields["psa"] = PsaDoc.model_construct(draws=scenario.psa.draws, seed=scenario.psa.seed)
     if scenario.budget is not None:
         fields["budget"] = _budget_doc(scenario.budget)
+    if scenario.region != "national":
+        fields["region"] = scenario.region
     return ScenarioDoc.model_construct(**fields)

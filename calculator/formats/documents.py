@@ -392,6 +392,22 @@ def _schedule(raw: object) -> str:
 
 ScheduleName = Annotated[str, PlainValidator(_schedule), WithJsonSchema({"type": "string"})]
 
+REGION_PATTERN = r"^(?:[Nn][Aa][Tt][Ii][Oo][Nn][Aa][Ll]|[A-Za-z]{2}-?[0-9]{1,2})$"
+
+
+def _region(raw: object) -> str:
+    # The spelling only: whether the locality exists is checked against the CMS files on load.
+    if raw is None:
+        return "national"
+    if not isinstance(raw, str) or not re.match(REGION_PATTERN, raw.strip()):
+        raise problem("'national' or a Medicare locality such as NY-01", raw)
+    return raw.strip()
+
+
+RegionName = Annotated[
+    str, PlainValidator(_region), WithJsonSchema({"type": ["string", "null"], "pattern": REGION_PATTERN})
+]
+
 
 class ScenarioDoc(Document):
     """A scenario file (``data/scenarios/*.json``): everything one comparison needs."""
@@ -410,3 +426,4 @@ class ScenarioDoc(Document):
     indirect: IndirectDoc | None = None
     psa: PsaDoc | None = None
     budget: BudgetDoc | None = None
+    region: RegionName = "national"
