@@ -1,12 +1,17 @@
 """Compare options: the clinic's side-by-side view, with a clean presentation mode."""
 
+import pandas as pd
 import streamlit as st
 
 from calculator import charts
 from calculator.errors import CostModelError
-from calculator.presentation import PERSPECTIVES, money_columns, scenario_caption
+from calculator.models import Scenario
+from calculator.presentation import PERSPECTIVES, frame_csv, money_columns, scenario_caption
+from calculator.regions import STATE_NAMES, costs_by_region, region_values, regional_ready, state_summary
 from ui import engine, handout, state, widgets
-from ui.widgets import md
+from ui.i18n import _
+from ui.region import region_picker
+from ui.widgets import hashed, md
 
 PAGE = "compare"
 COST_VIEWS = ("patient", "insurer", "allowed")
@@ -45,6 +50,10 @@ with controls:
             max_chars=80,
             **widgets.bound(PAGE, "clinic_name"),
         )
+
+if not presenting:
+    with controls:
+        region_picker(PAGE)
 
 scenario = context.scenario_or_stop()
 try:
@@ -182,6 +191,89 @@ with tree:
         caption="'Stop here' counts those who get better and those who do not go on to further care.",
         downloads=downloads,
     )
+
+# ------------------------------------------------------------------------------------------
+# Across the country: the same scenario in every Medicare payment locality
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def costs_everywhere(scenario: Scenario) -> pd.DataFrame:
+    return costs_by_region(scenario)
+
+
+with st.expander(_("Costs across the country (map)"), icon=":material/map:"):
+    if not regional_ready(scenario):
+        st.info(_("The map needs the shipped price table: your own table has one set of prices."))
+    else:
+        st.caption(
+            md(
+                _(
+                    "What the patient pays, with this plan, in every Medicare payment locality. Medicare and "
+                    "commercial prices follow the locality; cash prices are the same everywhere. A state with "
+                    "several localities is coloured by its median locality; hover for the range."
+                )
+            )
+        )
+        pick, against = st.columns(2)
+        ids = list(scenario.compare)
+        widgets.keep_valid(f"{PAGE}_map_option", ids)
+        shown = (
+            pick.selectbox(_("Option"), ids, format_func=lambda o: labels.get(o, o), key=f"{PAGE}_map_option") or ids[0]
+        )
+        others = ["", *(o for o in ids if o != shown)]
+        widgets.keep_valid(f"{PAGE}_map_minus", others)
+        minus = against.selectbox(
+            _("Minus (optional)"),
+            others,
+            format_func=lambda o: _("nothing: its own cost") if not o else labels.get(o, o),
+            key=f"{PAGE}_map_minus",
+        )
+        with st.spinner(_("Costing every region…")):
+            everywhere = costs_everywhere(scenario)
+        values = region_values(everywhere, shown, minus or None)
+        states = state_summary(values)
+        national = float(values.loc[values["region"] == "national", "value"].iloc[0])
+        if minus:
+            what = _("{a} minus {b}").format(a=labels[shown], b=labels[minus])
+        else:
+            what = labels[shown]
+        title = _("Patient pays: {what} (national {amount})").format(
+            what=what, amount=widgets.money(national, currency)
+        )
+        figure = charts.region_map(
+            states,
+            currency,
+            title,
+            names=STATE_NAMES,
+            difference=bool(minus),
+            value_label=_("Difference") if minus else _("Patient pays"),
+        )
+        st.plotly_chart(
+            figure,
+            key=f"{PAGE}_map_chart",
+            config={"displaylogo": False},
+        )
+        table = money_columns(states, ["value", "low", "high"], currency).rename(
+            columns={
+                "state": _("State"),
+                "value": _("Mapped value"),
+                "mapped": _("Mapped locality"),
+                "low": _("Lowest locality"),
+                "high": _("Highest locality"),
+                "localities": _("Localities"),
+            }
+        )
+        st.dataframe(table, hide_index=True, key=f"{PAGE}_map_table")
+        if downloads:
+            st.download_button(
+                _("Download every locality (CSV)"),
+                frame_csv(everywhere),
+                file_name=hashed("costs-by-region.csv"),
+                mime="text/csv",
+                key=f"{PAGE}_map_csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
 
 handout.handout_section(PAGE, comparison)
 

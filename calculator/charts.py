@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import plotly.colors as pc
 import plotly.graph_objects as go
 
 from . import content
@@ -24,6 +25,7 @@ __all__ = [
     "CATEGORY_COLORS",
     "OPTION_COLORS",
     "PAYERS",
+    "STATE_TILES",
     "acceptability_curve",
     "break_even_chart",
     "branch_table",
@@ -40,6 +42,7 @@ __all__ = [
     "p_cheapest_bars",
     "payer_bars",
     "payer_frame",
+    "region_map",
     "tornado",
 ]
 
@@ -752,3 +755,130 @@ def budget_chart(frame: pd.DataFrame, currency: str, title: str) -> go.Figure:
     fig.update_layout(barmode="group", yaxis=_money_axis(currency, "Total annual cost"))
     fig.update_xaxes(title={"text": "Budget year"})
     return _layout(fig, title)
+
+
+# --------------------------------------------------------------------------------------------
+# Regions: a tile map of the states (no geographic data, nothing fetched)
+
+#: (column, row) of each state's square in a "state tile grid"; rows run from the top. Drawn
+#: with plain scatter squares, so the map needs no topojson and loads nothing from other hosts.
+STATE_TILES: dict[str, tuple[int, int]] = {
+    "AK": (0, 0), "ME": (10, 0),
+    "WI": (5, 1), "VT": (9, 1), "NH": (10, 1),
+    "WA": (0, 2), "ID": (1, 2), "MT": (2, 2), "ND": (3, 2), "MN": (4, 2), "IL": (5, 2), "MI": (6, 2),
+    "NY": (8, 2), "MA": (9, 2),
+    "OR": (0, 3), "NV": (1, 3), "WY": (2, 3), "SD": (3, 3), "IA": (4, 3), "IN": (5, 3), "OH": (6, 3),
+    "PA": (7, 3), "NJ": (8, 3), "CT": (9, 3), "RI": (10, 3),
+    "CA": (0, 4), "UT": (1, 4), "CO": (2, 4), "NE": (3, 4), "MO": (4, 4), "KY": (5, 4), "WV": (6, 4),
+    "VA": (7, 4), "MD": (8, 4), "DE": (9, 4),
+    "AZ": (1, 5), "NM": (2, 5), "KS": (3, 5), "AR": (4, 5), "TN": (5, 5), "NC": (6, 5), "SC": (7, 5),
+    "DC": (8, 5),
+    "OK": (3, 6), "LA": (4, 6), "MS": (5, 6), "AL": (6, 6), "GA": (7, 6),
+    "HI": (0, 7), "TX": (3, 7), "FL": (8, 7), "PR": (9, 7), "VI": (10, 7),
+}  # fmt: skip
+
+
+def _readable_text(fill: str) -> str:
+    """Black or white, whichever contrasts more with ``fill`` (``rgb(r, g, b)`` or ``#rrggbb``)."""
+    if fill.startswith("#"):
+        channels = [int(fill[i : i + 2], 16) for i in (1, 3, 5)]
+    else:
+        channels = [int(float(v)) for v in fill[fill.index("(") + 1 : fill.index(")")].split(",")[:3]]
+
+    def linear(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def region_map(
+    frame: pd.DataFrame,
+    currency: str,
+    title: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    difference: bool = False,
+    value_label: str = "Expected cost",
+) -> go.Figure:
+    """A tile map of the states coloured by one number each (SPEC §3.1b map).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per state: ``state`` (two letters), ``value`` (money), ``mapped`` (the locality
+        the colour is), ``low``, ``high`` (the range over the state's localities) and
+        ``localities`` (count), as :func:`calculator.regions.state_summary` gives it.
+    currency : str
+        Currency code for the hover text and colour bar.
+    title : str
+        The figure title.
+    names : mapping, optional
+        State names by code for the hover text.
+    difference : bool
+        Values are differences (may be negative): a diverging scale centred on 0.
+    value_label : str
+        What the value is, for the colour bar and hover text.
+
+    Returns
+    -------
+    go.Figure
+        One scatter trace of square markers (one per state, labelled with its code), a colour
+        bar, no axes; nothing geographic, so nothing is fetched.
+    """
+    names = names or {}
+    rows = frame[frame["state"].isin(list(STATE_TILES))].reset_index(drop=True)
+    values = rows["value"].astype(float).to_numpy()
+    scale = "RdBu_r" if difference else "Blues"
+    if len(values):
+        low, high = float(values.min()), float(values.max())
+    else:
+        low, high = 0.0, 1.0
+    if difference:
+        bound = max(abs(low), abs(high)) or 1.0
+        low, high = -bound, bound
+    span = high - low or 1.0
+    fills = pc.sample_colorscale(scale, [float(np.clip((v - low) / span, 0, 1)) for v in values]) if len(values) else []
+    hover = []
+    for i in range(len(rows)):
+        state, mapped = str(rows["state"].iloc[i]), str(rows["mapped"].iloc[i])
+        count = int(rows["localities"].iloc[i])
+        value, lowest, highest = (float(rows[c].iloc[i]) for c in ("value", "low", "high"))
+        text = f"<b>{names.get(state, state)}</b><br>{value_label}: {format_money(value, currency)}"
+        if count > 1:
+            text += (
+                f"<br>{count} localities, {format_money(lowest, currency)} to "
+                f"{format_money(highest, currency)}<br>Colour: the median locality, {mapped}"
+            )
+        else:
+            text += f"<br>Locality {mapped}"
+        hover.append(text)
+    fig = go.Figure(
+        go.Scatter(
+            x=[STATE_TILES[s][0] for s in rows["state"]],
+            y=[STATE_TILES[s][1] for s in rows["state"]],
+            mode="markers+text",
+            text=list(rows["state"]),
+            textfont={"color": [_readable_text(f) for f in fills], "size": 12},
+            marker={
+                "symbol": "square",
+                "size": 38,
+                "color": values,
+                "colorscale": scale,
+                "cmin": low,
+                "cmax": high,
+                "line": {"width": 1, "color": "#ffffff"},
+                "colorbar": {"title": {"text": f"{value_label} ({currency})"}, "tickformat": ",.0f"},
+            },
+            hovertext=hover,
+            hoverinfo="text",
+            showlegend=False,
+            name=value_label,
+        )
+    )
+    _layout(fig, title, legend=False, height=480)
+    fig.update_xaxes(visible=False, range=[-0.7, 10.7])
+    fig.update_yaxes(visible=False, range=[7.7, -0.7], scaleanchor="x", scaleratio=1)
+    return fig

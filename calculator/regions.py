@@ -18,7 +18,31 @@ from .errors import InputError
 from .io.regional import NATIONAL, Region, canonical_region, has_regions, regional_price_table, regions
 from .models import Scenario
 
-__all__ = ["REGION_COLUMNS", "costs_by_region", "region_values", "regional_ready", "state_summary", "with_region"]
+__all__ = [
+    "REGION_COLUMNS",
+    "STATE_NAMES",
+    "localities_by_state",
+    "at_region",
+    "costs_by_region",
+    "region_values",
+    "regional_ready",
+    "state_summary",
+    "with_region",
+]
+
+#: Names of the states and territories that have Medicare payment localities.
+STATE_NAMES = {
+    "AK": "Alaska", "AL": "Alabama", "AR": "Arkansas", "AZ": "Arizona", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DC": "District of Columbia", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii and Guam", "IA": "Iowa", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "MA": "Massachusetts", "MD": "Maryland", "ME": "Maine", "MI": "Michigan",
+    "MN": "Minnesota", "MO": "Missouri", "MS": "Mississippi", "MT": "Montana", "NC": "North Carolina",
+    "ND": "North Dakota", "NE": "Nebraska", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NV": "Nevada", "NY": "New York", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "PR": "Puerto Rico", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee",
+    "TX": "Texas", "UT": "Utah", "VA": "Virginia", "VI": "U.S. Virgin Islands", "VT": "Vermont",
+    "WA": "Washington", "WI": "Wisconsin", "WV": "West Virginia", "WY": "Wyoming",
+}  # fmt: skip
 
 REGION_COLUMNS = ("region", "state", "locality", "option", "label", *COST_FIELDS, "societal")
 
@@ -72,6 +96,26 @@ def with_region(scenario: Scenario, region: str, source: str = "region") -> Scen
             scenario.prices.label or scenario.prices.name or "an inline table",
         )
     return dataclasses.replace(scenario, prices=regional_price_table(scenario.prices.name, target), region=target)
+
+
+def localities_by_state() -> dict[str, tuple[Region, ...]]:
+    """The localities of each state, states in name order (for a state-then-locality picker)."""
+    grouped: dict[str, list[Region]] = {}
+    for place in regions():
+        grouped.setdefault(place.state, []).append(place)
+    order = sorted(grouped, key=lambda code: STATE_NAMES.get(code, code))
+    return {code: tuple(grouped[code]) for code in order}
+
+
+def at_region(scenario: Scenario, region: str | None) -> Scenario:
+    """``scenario`` at ``region`` where it can move (see :func:`regional_ready`), else unchanged.
+
+    For the app, where a user's own price table simply keeps its own prices. An unknown region
+    is still an :class:`~calculator.errors.InputError`.
+    """
+    if not region or canonical_region(region) == scenario.region or not regional_ready(scenario):
+        return scenario
+    return with_region(scenario, region)
 
 
 def costs_by_region(scenario: Scenario, options: Sequence[str] | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import streamlit as st
 from calculator.models import Scenario
 from calculator.serialize import scenario_to_json
 from ui.links import sync_share_link
+from ui.region import region_picker
 from ui.state import back_to_preset, now
 from ui.uploads import MAX_UPLOAD_MB, load_uploaded_scenario
 from ui.widgets import md, show_problems
@@ -34,6 +35,7 @@ def after_page(*, embedded: bool = False) -> None:
 
 def scenario_sidebar(scenario: Scenario | None, hash_: str) -> None:
     with st.sidebar:
+        region_picker("sidebar", compact=True)
         st.markdown("##### Save / load scenario")
         if st.session_state["loaded"] is not None:
             st.caption(md(f"Using the scenario from {st.session_state['loaded_from']}."))

@@ -103,6 +103,7 @@ def init_state(presets: Mapping[str, Scenario]) -> None:
     """Set up the shared (non-widget) state once per session; called by ``app.py``."""
     if st.session_state.get("preset") not in presets:
         st.session_state["preset"] = DEFAULT_PRESET if DEFAULT_PRESET in presets else next(iter(presets))
+    st.session_state.setdefault("region", "national")  # SPEC §4.8; kept when the preset changes
     if "data_rev" in st.session_state:
         return
     st.session_state.setdefault("loaded", None)
