@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import pathway, plan, scenario, visit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import pathway, plan, scenario, visit
 from calculator.costing import _Evaluator, compare, evaluate
 from calculator.models import PriceRow, PriceTable
 from calculator.uncertainty import one_way
