@@ -38,6 +38,7 @@ from .formats.schema import write_schemas
 from .formatting import format_money, format_percent
 from .io import DATA_DIR, MAX_DRAWS, load_any, load_scenario
 from .regions import costs_by_region, with_region
+from .sources import load_sources
 from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
@@ -441,6 +442,7 @@ def _report_handout(args: argparse.Namespace) -> int:
         "lang": args.lang,
         "psa": psa,
         "checklist": args.checklist,
+        "sources": load_sources(),  # listed by the bibliography ids the Methods page shows
     }
     if args.format == "html":
         out.write_text(handout_html(result, **common), encoding="utf-8")

@@ -60,3 +60,22 @@ def test_map_and_its_table_on_compare(compare_page):
     others = [o for o in at.selectbox(key="compare_map_minus").options if o]
     at.selectbox(key="compare_map_minus").set_value(others[0]).run()
     assert not at.exception
+
+
+def test_methods_lists_the_scenarios_sources_by_the_handouts_ids():
+    from calculator.report import cited_sources, handout_sources
+    from calculator.sources import load_sources
+    from ui import engine
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/methods.py").run()
+    assert not at.exception
+    listed = next(d.value for d in at.dataframe if "Citation" in d.value.columns)
+    scenario = engine.shipped_presets()["commercial-ppo"]
+    bibliography = load_sources()
+    ids = cited_sources(scenario, bibliography)
+    assert list(listed["Id"]) == ids and "cms-pfs-rvu-2025" in ids
+    assert all(isinstance(link, str) for link in listed["Link or identifier"])  # text, never a link column
+    handout_ids = [line.split(" — ")[0] for line in handout_sources(scenario, bibliography)]
+    assert handout_ids == ids

@@ -171,3 +171,40 @@ def test_cli_bad_region_exits_2(capsys):
     assert main(["compare", str(DATA_DIR / "scenarios" / "medicare.json"), "--region", "Mars"]) == 2
     err = capsys.readouterr().err
     assert "--region" in err and "Traceback" not in err
+
+
+def test_handout_names_the_region_and_lists_sources_by_id(tmp_path):
+    out = tmp_path / "h.html"
+    code = main(
+        ["report", str(DATA_DIR / "scenarios" / "medicare.json"), "--format", "html", "--out", str(out), "--draws", "0"]
+    )
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "bls-earnings-2025 — " in page  # a time-value source, by its bibliography id
+    from calculator.report import handout_summary
+
+    summary = handout_summary(compare(with_region(shipped("medicare"), "NY-01")), input_hash="x")
+    assert summary.region == "NY-01 Manhattan"
+
+
+def test_share_link_carries_the_region_by_name_and_restores_it():
+    from calculator.inputs import compose, state_for
+    from calculator.share import decode_link, link_for, scenario_from_link
+
+    base = shipped("medicare")
+    presets = {"medicare": base}
+    moved = with_region(base, "NY-01")
+    token = link_for("medicare", presets, moved)
+    assert decode_link(token)[1] == {"region": "NY-01"}  # the name, not the table
+    _preset, back = scenario_from_link(token, presets)
+    assert back == moved
+    state = state_for(back, presets, "medicare")
+    assert state["region"] == "NY-01" and state["price_table"] is None
+    assert compose(state, base) == dataclasses.replace(moved, name=base.name)
+
+
+def test_share_link_with_a_bad_region_is_one_sentence():
+    from calculator.share import encode_link, scenario_from_link
+
+    with pytest.raises(InputError, match="region"):
+        scenario_from_link(encode_link("medicare", {"region": "Atlantis"}), {"medicare": shipped("medicare")})

@@ -10,17 +10,20 @@ import streamlit as st
 from calculator import charts, report
 from calculator.costing import Comparison
 from calculator.serialize import input_hash
+from calculator.sources import load_sources
 
 
 def build_handout(comparison: Comparison, hash_: str, clinic_name: str = "") -> dict[str, Any]:
     """The handout as HTML (with the who-pays chart) and PDF (the chart as an image when
     kaleido can start Chromium, else table-only)."""
     figure = charts.payer_bars(charts.payer_frame(comparison), comparison.scenario.currency)
-    html = report.handout_html(comparison, input_hash=hash_, figure=figure, clinic_name=clinic_name)
+    # The bibliography, so the handout lists its sources by the ids the Methods page shows.
+    sources = load_sources()
+    html = report.handout_html(comparison, input_hash=hash_, figure=figure, clinic_name=clinic_name, sources=sources)
     # On paper: a white background and fixed margins (the static export clips automatic ones).
     printed = go.Figure(figure).update_layout(template="plotly_white", margin={"l": 95, "r": 20, "t": 60, "b": 130})
     png = report.figure_png(printed)
-    pdf = report.handout_pdf(comparison, input_hash=hash_, chart_png=png, clinic_name=clinic_name)
+    pdf = report.handout_pdf(comparison, input_hash=hash_, chart_png=png, clinic_name=clinic_name, sources=sources)
     return {"key": (hash_, clinic_name), "html": html.encode("utf-8"), "pdf": pdf, "chart_in_pdf": png is not None}
 
 
