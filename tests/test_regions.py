@@ -208,3 +208,17 @@ def test_share_link_with_a_bad_region_is_one_sentence():
 
     with pytest.raises(InputError, match="region"):
         scenario_from_link(encode_link("medicare", {"region": "Atlantis"}), {"medicare": shipped("medicare")})
+
+
+def test_a_regional_scenario_saves_by_name_and_loads_back_equal(tmp_path):
+    from calculator.serialize import scenario_to_dict, scenario_to_json
+
+    moved = with_region(shipped("medicare"), "NY-01")
+    document = scenario_to_dict(moved)
+    assert document["prices"] == "us-2025" and document["region"] == "NY-01"
+    path = tmp_path / "ny.json"
+    path.write_text(scenario_to_json(moved), encoding="utf-8")
+    assert dataclasses.replace(load_scenario(path), name=moved.name) == moved
+    # An edited regional table is written inline, and then without a region.
+    edited = dataclasses.replace(moved, prices=dataclasses.replace(moved.prices, rows=moved.prices.rows[1:]))
+    assert "region" not in scenario_to_dict(edited) and not isinstance(scenario_to_dict(edited)["prices"], str)
