@@ -9,6 +9,7 @@ that scenario with :func:`ui.state.now` and shows what the engine computes.
 import streamlit as st
 
 from ui import engine, i18n, links, sidebar, state, widgets
+from ui.i18n import _
 
 i18n.choose()  # the session's language, before anything is written
 presets = engine.shipped_presets()
@@ -19,7 +20,7 @@ state.begin_rerun(presets)
 embedded = bool(st.context.is_embedded)
 
 st.set_page_config(
-    page_title="Back pain treatment costs",
+    page_title=_("Back pain treatment costs"),
     page_icon=":material/healing:",
     layout="wide",
     # Presentation mode (Compare options page) hides the sidebar for a clean view across a desk.
@@ -27,22 +28,25 @@ st.set_page_config(
 )
 
 pages = {
-    "Patients": [
-        st.Page("app_pages/my_costs.py", title="My costs", icon=":material/person:", default=True),
+    _("Patients"): [
+        st.Page("app_pages/my_costs.py", title=_("My costs"), icon=":material/person:", default=True),
     ],
-    "Clinics": [
-        st.Page("app_pages/compare.py", title="Compare options", icon=":material/compare_arrows:"),
+    _("Clinics"): [
+        st.Page("app_pages/compare.py", title=_("Compare options"), icon=":material/compare_arrows:"),
     ],
-    "Payers and analysts": [
-        st.Page("app_pages/assumptions.py", title="Assumptions & sensitivity", icon=":material/tune:"),
-        st.Page("app_pages/price_tables.py", title="Price tables", icon=":material/table:"),
+    _("Payers and analysts"): [
+        st.Page("app_pages/assumptions.py", title=_("Assumptions & sensitivity"), icon=":material/tune:"),
+        st.Page("app_pages/price_tables.py", title=_("Price tables"), icon=":material/table:"),
     ],
-    "About": [
-        st.Page("app_pages/methods.py", title="Methods & sources", icon=":material/menu_book:"),
+    _("About"): [
+        st.Page("app_pages/methods.py", title=_("Methods & sources"), icon=":material/menu_book:"),
     ],
 }
 
 pg = st.navigation(pages, position="hidden" if embedded else "sidebar")
+if not (embedded or st.session_state["presentation"]):
+    with st.sidebar:
+        i18n.language_switch()  # English / Español, kept in the address
 widgets.show_notices()  # messages from uploads, resets and share links
 pg.run()
 sidebar.after_page(embedded=embedded)  # the input hash, the share link, save/load in the sidebar

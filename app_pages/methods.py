@@ -3,55 +3,72 @@
 import pandas as pd
 import streamlit as st
 
+from calculator.i18n import N_
 from calculator.presentation import DISCLAIMER, scenario_caption
 from calculator.report import cited_sources
 from calculator.sources import load_sources
 from ui import state
-from ui.i18n import _
+from ui.i18n import _, lang
 from ui.widgets import md
 
 PAGE = "methods"
 
 # The caveats any honest comparison of these options must state (sources on the Methods page).
 CAVEATS = (
-    "The evidence for dry needling in low back pain is of low or very low certainty and short-term, and most of "
-    "it comes from trials at high risk of bias.",
-    "No economic evaluation of dry needling for low back pain exists. The dry needling cost-effectiveness studies "
-    "in other conditions report QALY values that are impossible over their time horizon.",
-    "Minor dry needling adverse events are common (about 1 in 4 sessions) even though serious events are rare.",
-    "Surgical benefits apply to selected patients (a herniated disc pressing on a nerve for discectomy; chronic "
-    "back pain referred for fusion), and as-treated estimates overstate them. Do not compare surgery head-to-head "
-    "with dry needling for non-specific back pain.",
-    "Early physical therapy cost savings come from observational studies.",
-    "Opioids offer no benefit in acute low back pain (OPAL trial) and raise the risk of misuse.",
-    "Gabapentinoids do not work for low back pain.",
+    N_(
+        "The evidence for dry needling in low back pain is of low or very low certainty and short-term, and most of "
+        "it comes from trials at high risk of bias."
+    ),
+    N_(
+        "No economic evaluation of dry needling for low back pain exists. The dry needling cost-effectiveness studies "
+        "in other conditions report QALY values that are impossible over their time horizon."
+    ),
+    N_("Minor dry needling adverse events are common (about 1 in 4 sessions) even though serious events are rare."),
+    N_(
+        "Surgical benefits apply to selected patients (a herniated disc pressing on a nerve for discectomy; chronic "
+        "back pain referred for fusion), and as-treated estimates overstate them. Do not compare surgery head-to-head "
+        "with dry needling for non-specific back pain."
+    ),
+    N_("Early physical therapy cost savings come from observational studies."),
+    N_("Opioids offer no benefit in acute low back pain (OPAL trial) and raise the risk of misuse."),
+    N_("Gabapentinoids do not work for low back pain."),
 )
 
 MODEL_LIMITS = (
-    "Costs are averages over people like you, not a prediction for one person: someone who needs surgery pays far "
-    "more than the average of an option that rarely leads to it.",
-    "Everything happens in one plan year; a deductible that resets mid-episode is not modelled.",
-    "Adverse-event costs are expected values added to the societal total; they are not run through the plan's "
-    "cost sharing.",
-    "Default prices are national averages and illustrative cash prices, not quotes; a clinic's own price list "
-    "should replace them.",
-    "Response and escalation probabilities are mostly modelling assumptions (marked ⚠ on the Assumptions page).",
+    N_(
+        "Costs are averages over people like you, not a prediction for one person: someone who needs surgery pays far "
+        "more than the average of an option that rarely leads to it."
+    ),
+    N_("Everything happens in one plan year; a deductible that resets mid-episode is not modelled."),
+    N_(
+        "Adverse-event costs are expected values added to the societal total; they are not run through the plan's "
+        "cost sharing."
+    ),
+    N_(
+        "Default prices are national averages and illustrative cash prices, not quotes; a clinic's own price list "
+        "should replace them."
+    ),
+    N_("Response and escalation probabilities are mostly modelling assumptions (marked ⚠ on the Assumptions page)."),
 )
 
-st.title("Methods & sources")
+st.title(_("Methods & sources"))
 st.write(
-    "This calculator compares what treatments for low back pain cost, for the patient, the health plan and "
-    "society. The engine knows nothing about back pain: the treatments, prices and probabilities all come from "
-    "data files, each number with its source. This page explains the arithmetic in plain words."
+    _(
+        "This calculator compares what treatments for low back pain cost, for the patient, the health plan and "
+        "society. The engine knows nothing about back pain: the treatments, prices and probabilities all come from "
+        "data files, each number with its source. This page explains the arithmetic in plain words."
+    )
 )
 
-st.subheader("1. What is billed", anchor=False)
+st.subheader(_("1. What is billed"), anchor=False)
 st.write(
-    "Each treatment is a list of visits; each visit bills some items (a procedure code, a drug, a facility fee). "
-    "The amount billed for a visit, the *allowed amount*, adds up each item's units times its price in the price "
-    "schedule that applies (Medicare, commercial or cash). A price you enter replaces the table's."
+    _(
+        "Each treatment is a list of visits; each visit bills some items (a procedure code, a drug, a facility fee). "
+        "The amount billed for a visit, the *allowed amount*, adds up each item's units times its price in the price "
+        "schedule that applies (Medicare, commercial or cash). A price you enter replaces the table's."
+    )
 )
-st.latex(r"\text{allowed}_{\text{visit}} = \sum_{\text{items}} \text{units} \times \text{price}_{\text{schedule}}")
+st.latex(_(r"\text{allowed}_{\text{visit}} = \sum_{\text{items}} \text{units} \times \text{price}_{\text{schedule}}"))
 st.write(
     md(
         _(
@@ -71,78 +88,95 @@ st.write(
     )
 )
 
-st.subheader("2. What the patient pays (cost sharing)", anchor=False)
+st.subheader(_("2. What the patient pays (cost sharing)"), anchor=False)
 st.write(
-    "Claims are processed in order over one plan year, the way US plans do. Items the plan does not cover (for "
-    "example dry needling) are paid in full at the clinic's cash price and count toward neither the deductible "
-    "nor the out-of-pocket maximum. For the covered part of a visit:"
+    _(
+        "Claims are processed in order over one plan year, the way US plans do. Items the plan does not cover (for "
+        "example dry needling) are paid in full at the clinic's cash price and count toward neither the deductible "
+        "nor the out-of-pocket maximum. For the covered part of a visit:"
+    )
 )
 st.markdown(
-    "- **With a copay** for that kind of visit: the patient pays the copay (or the price, if lower); the "
-    "deductible does not apply.\n"
-    "- **Otherwise**: the patient pays the price until the deductible is met, then the coinsurance share.\n"
-    "- Everything the patient pays for covered care stops at the **out-of-pocket maximum**; the plan pays the rest."
+    _(
+        "- **With a copay** for that kind of visit: the patient pays the copay (or the price, if lower); the "
+        "deductible does not apply.\n"
+        "- **Otherwise**: the patient pays the price until the deductible is met, then the coinsurance share.\n"
+        "- Everything the patient pays for covered care stops at the **out-of-pocket maximum**; the plan pays the rest."
+    )
 )
-st.latex(
-    r"d = \min(\text{deductible left},\ \text{covered}),\qquad"
-    r"\text{share} = \min\big(d + c \times (\text{covered} - d),\ \text{out-of-pocket room}\big)"
-)
-st.latex(r"\text{patient} = \text{share} + \text{uncovered},\qquad \text{plan} = \text{covered} - \text{share}")
-st.write("Self-pay: the patient pays every allowed amount, at the cash price schedule.")
+# One equation per line: a phone (390 px) shows each without scrolling sideways.
+st.latex(_(r"d = \min(\text{deductible left},\ \text{covered})"))
+st.latex(_(r"\text{share} = \min\big(d + c \times (\text{covered} - d),\ \text{out-of-pocket room}\big)"))
+st.latex(_(r"\text{patient} = \text{share} + \text{uncovered}"))
+st.latex(_(r"\text{plan} = \text{covered} - \text{share}"))
+st.write(_("Self-pay: the patient pays every allowed amount, at the cash price schedule."))
 
-st.subheader("3. The patient's time and travel", anchor=False)
+st.subheader(_("3. The patient's time and travel"), anchor=False)
 st.latex(
-    r"\text{indirect} = \sum_{\text{visits}} \big[(h_{\text{visit}} + h_{\text{travel}}) \times w"
-    r" + \text{miles} \times \text{rate} + \text{parking}\big] + \text{work days lost} \times \text{daily wage}"
+    _(
+        r"\begin{aligned}\text{indirect} = &\sum_{\text{visits}} \big[(h_{\text{visit}} + h_{\text{travel}}) \times w"
+        r" + \text{miles} \times \text{rate} + \text{parking}\big] \\ &+ \text{work days lost} \times \text{daily wage}"
+        r"\end{aligned}"
+    )
 )
 st.write(
-    "Visits marked as not needing travel (mail-order pharmacy, telehealth) skip the travel part. "
-    "“Total cost to you” on My costs adds this to the out-of-pocket amount."
-)
-
-st.subheader("4. Needing more care: the escalation tree", anchor=False)
-st.write(
-    "Starting with a treatment, some people respond and stop. Of those who do not respond, a share goes on to "
-    "the next line of care (for example dry needling → medication → surgery); the rest stop. Each path through "
-    "this tree is costed as one sequence of claims, so a deductible met during the first treatment is met for "
-    "the next. The expected cost of starting with an option is the probability-weighted average of its paths."
-)
-st.latex(
-    r"\text{reach}_1 = 1,\quad \text{reach}_{k+1} = \text{reach}_k (1-p_k)\, e_k,\quad "
-    r"P(\text{stop after } k) = \text{reach}_k - \text{reach}_{k+1}"
-)
-st.latex(r"\text{expected cost} = \sum_{\text{paths}} P(\text{path}) \times \text{cost}(\text{path})")
-st.write(
-    "Here p is the response probability of a step and e the share of non-responders who go on "
-    "(everyone who reaches the last step stops there). “Chance of needing more care” is the share who go on "
-    "after the first treatment. Adverse events add probability × cost for every treatment taken, reported "
-    "separately and not run through the plan."
+    _(
+        "Visits marked as not needing travel (mail-order pharmacy, telehealth) skip the travel part. "
+        "“Total cost to you” on My costs adds this to the out-of-pocket amount."
+    )
 )
 
-st.subheader("5. Uncertainty", anchor=False)
+st.subheader(_("4. Needing more care: the escalation tree"), anchor=False)
 st.write(
-    "Uncertain numbers carry a value (the mean) and a low–high range read as a 95% interval: beta distributions "
-    "for probabilities, gamma for costs and counts (counts are rounded to whole visits), fitted by the method of "
-    "moments. Prices without their own range get the scenario's price spread (±25% by default)."
+    _(
+        "Starting with a treatment, some people respond and stop. Of those who do not respond, a share goes on to "
+        "the next line of care (for example dry needling → medication → surgery); the rest stop. Each path through "
+        "this tree is costed as one sequence of claims, so a deductible met during the first treatment is met for "
+        "the next. The expected cost of starting with an option is the probability-weighted average of its paths."
+    )
 )
-st.latex(r"\text{standard error} = \frac{\text{high} - \text{low}}{3.92}")
+st.latex(_(r"\text{reach}_1 = 1,\quad \text{reach}_{k+1} = \text{reach}_k (1-p_k)\, e_k"))
+st.latex(_(r"P(\text{stop after } k) = \text{reach}_k - \text{reach}_{k+1}"))
+st.latex(_(r"\text{expected cost} = \sum_{\text{paths}} P(\text{path}) \times \text{cost}(\text{path})"))
+st.write(
+    _(
+        "Here p is the response probability of a step and e the share of non-responders who go on "
+        "(everyone who reaches the last step stops there). “Chance of needing more care” is the share who go on "
+        "after the first treatment. Adverse events add probability × cost for every treatment taken, reported "
+        "separately and not run through the plan."
+    )
+)
+
+st.subheader(_("5. Uncertainty"), anchor=False)
+st.write(
+    _(
+        "Uncertain numbers carry a value (the mean) and a low–high range read as a 95% interval: beta distributions "
+        "for probabilities, gamma for costs and counts (counts are rounded to whole visits), fitted by the method of "
+        "moments. Prices without their own range get the scenario's price spread (±25% by default)."
+    )
+)
+st.latex(_(r"\text{standard error} = \frac{\text{high} - \text{low}}{3.92}"))
 st.markdown(
-    "- **One-way (tornado)**: each number at its low and its high, the others at base.\n"
-    "- **Probabilistic (PSA)**: thousands of draws of all numbers at once (seeded, reproducible); the mean, the "
-    "95% interval and how often each option is cheapest. With QALY gains: the cost-effectiveness plane and the "
-    "acceptability curve (net benefit = willingness to pay × QALYs − cost).\n"
-    "- **Break-even**: the value of one number at which two options cost the same, found by root finding, or "
-    "“no break-even” within its range.\n"
-    "- **Budget impact**: members × episodes per 1,000 ÷ 1,000 × the mix's expected plan cost per episode, "
-    "for current and proposed mixes, over 1–5 years; PMPM = difference ÷ (members × 12)."
+    _(
+        "- **One-way (tornado)**: each number at its low and its high, the others at base.\n"
+        "- **Probabilistic (PSA)**: thousands of draws of all numbers at once (seeded, reproducible); the mean, the "
+        "95% interval and how often each option is cheapest. With QALY gains: the cost-effectiveness plane and the "
+        "acceptability curve (net benefit = willingness to pay × QALYs − cost).\n"
+        "- **Break-even**: the value of one number at which two options cost the same, found by root finding, or "
+        "“no break-even” within its range.\n"
+        "- **Budget impact**: members × episodes per 1,000 ÷ 1,000 × the mix's expected plan cost per episode, "
+        "for current and proposed mixes, over 1–5 years; PMPM = difference ÷ (members × 12)."
+    )
 )
 
-st.subheader("6. How the charts are drawn", anchor=False)
+st.subheader(_("6. How the charts are drawn"), anchor=False)
 st.markdown(
-    "- **Cost over the weeks**: each treatment's visits are spread evenly over its weeks, in the order listed; "
-    "further care starts when the previous treatment ends. Each path is weighted by its probability.\n"
-    "- **Out of 100 people**: the response and escalation probabilities of the base case, rounded to whole people "
-    "(largest remainder) so they add up to 100."
+    _(
+        "- **Cost over the weeks**: each treatment's visits are spread evenly over its weeks, in the order listed; "
+        "further care starts when the previous treatment ends. Each path is weighted by its probability.\n"
+        "- **Out of 100 people**: the response and escalation probabilities of the base case, rounded to whole people "
+        "(largest remainder) so they add up to 100."
+    )
 )
 
 # ------------------------------------------------------------------------------------------
@@ -150,10 +184,16 @@ st.markdown(
 
 scenario = state.now().scenario_or_stop()
 
-st.subheader("Sources", anchor=False)
-st.caption(md(scenario_caption(scenario)))
+st.subheader(_("Sources"), anchor=False)
+st.caption(md(scenario_caption(scenario, lang())))
 if scenario.description:
-    st.write(md(f"Scenario ({scenario.label}): {scenario.description}"))
+    st.write(
+        md(
+            _("Scenario ({scenario}): {description}").format(
+                scenario=_(scenario.label), description=_(scenario.description)
+            )
+        )
+    )
 
 st.markdown(f"**{_('Bibliography: the sources this scenario uses')}**")
 bibliography = load_sources()
@@ -191,28 +231,30 @@ st.dataframe(
 if not used:
     st.caption(md(_("No number of this scenario cites an entry of the shipped bibliography.")))
 
-st.markdown("**Treatments (pathways)**")
+st.markdown("**" + md(_("Treatments (pathways)")) + "**")
 if scenario.pathways.description:
-    st.caption(md(scenario.pathways.description))
+    st.caption(md(_(scenario.pathways.description)))
 for pathway in scenario.pathways.pathways:
-    with st.expander(pathway.label):
+    with st.expander(_(pathway.label)):
         if pathway.description:
-            st.write(md(pathway.description))
+            st.write(md(_(pathway.description)))
         if pathway.sources:
             st.markdown("\n".join(f"- {md(source)}" for source in pathway.sources))
         else:
-            st.caption("No sources listed.")
+            st.caption(_("No sources listed."))
 
-st.markdown("**Prices**")
-st.write(md(f"{scenario.prices.label}: every price row's source, as of date and evidence tag."))
+st.markdown("**" + md(_("Prices")) + "**")
+st.write(
+    md(_("{table}: every price row's source, as of date and evidence tag.").format(table=_(scenario.prices.label)))
+)
 sources = pd.DataFrame(
     [
         {
-            "Code": row.code,
-            "Description": row.description,
-            "Evidence": row.evidence,
-            "As of": row.as_of,
-            "Source": row.source,
+            _("Code"): row.code,
+            _("Description"): _(row.description),
+            _("Evidence"): row.evidence,
+            _("As of"): row.as_of,
+            _("Source"): row.source,
         }
         for row in scenario.prices.rows
     ]
@@ -221,17 +263,20 @@ st.dataframe(
     sources,
     hide_index=True,
     key=f"{PAGE}_price_sources",
-    column_config={"Source": st.column_config.TextColumn(width="large")},
+    column_config={_("Source"): st.column_config.TextColumn(width="large")},
 )
-notes = [f"- {md(schedule)}: {md(note)}" for schedule, note in scenario.prices.schedule_notes]
+notes = [
+    f"- {md(_(schedule)[:1].upper() + _(schedule)[1:])}: {md(_(note))}"
+    for schedule, note in scenario.prices.schedule_notes
+]
 if notes:
     st.markdown("\n".join(notes))
 
-st.subheader("Limitations", anchor=False)
-st.markdown("**What the evidence can and cannot say**")
-st.markdown("\n".join(f"{i}. {md(text)}" for i, text in enumerate(CAVEATS, start=1)))
-st.markdown("**What the model leaves out**")
-st.markdown("\n".join(f"- {md(text)}" for text in MODEL_LIMITS))
+st.subheader(_("Limitations"), anchor=False)
+st.markdown("**" + md(_("What the evidence can and cannot say")) + "**")
+st.markdown("\n".join(f"{i}. {md(_(text))}" for i, text in enumerate(CAVEATS, start=1)))
+st.markdown("**" + md(_("What the model leaves out")) + "**")
+st.markdown("\n".join(f"- {md(_(text))}" for text in MODEL_LIMITS))
 
-st.subheader("Disclaimer", anchor=False)
-st.warning(md(DISCLAIMER), icon=":material/info:")
+st.subheader(_("Disclaimer"), anchor=False)
+st.warning(md(_(DISCLAIMER)), icon=":material/info:")

@@ -10,11 +10,12 @@ from calculator.models import CATEGORIES
 from calculator.presentation import price_table_changes, table_frame, table_metadata
 from calculator.serialize import price_table_to_csv, price_table_to_xlsx
 from ui import state, uploads, widgets
+from ui.i18n import _
 from ui.widgets import md
 
 PAGE = "price_tables"
 
-st.title("Price tables")
+st.title(_("Price tables"))
 
 context = state.now()
 scenario = context.scenario_or_stop()
@@ -28,56 +29,69 @@ uncovered = set(plan.uncovered_codes) if plan is not None else set()
 # ------------------------------------------------------------------------------------------
 # The active table: edited in place; every change is checked before it is used
 
-st.subheader(table.label or table.name, anchor=False)
+st.subheader(_(table.label or table.name), anchor=False)
 facts = (
-    ("Currency", currency),
-    ("Region", table.region or "–"),
-    ("Year", table.year or "–"),
-    ("Items", f"{len(table.rows)}"),
-    ("Schedules", ", ".join(table.schedules)),
+    (_("Currency"), currency),
+    (_("Region"), _(table.region) if table.region else "–"),
+    (_("Year"), table.year or "–"),
+    (_("Items"), f"{len(table.rows)}"),
+    (_("Schedules"), ", ".join(_(s) for s in table.schedules)),
 )
 st.markdown(" · ".join(f"{name}: **{md(value)}**" for name, value in facts))
 if table.description:
-    st.write(md(table.description))
+    st.write(md(_(table.description)))
 
-used_schedule = scenario.schedule if plan is not None else f"{scenario.schedule} (self-pay)"
-st.caption(
-    md(
-        f"The current scenario ({scenario.label or scenario.name}) prices covered care at the {used_schedule} "
-        "schedule"
-        + (
-            f" and what the plan does not cover ({', '.join(sorted(uncovered)) or 'nothing'}) at the "
-            f"{scenario.uncovered_schedule} schedule."
-            if plan is not None
-            else "."
-        )
+scenario_name = _(scenario.label or scenario.name)
+if plan is not None:
+    coverage_text = _(
+        "The current scenario ({scenario}) prices covered care at the {schedule} schedule and what the plan does "
+        "not cover ({codes}) at the {uncovered} schedule."
+    ).format(
+        scenario=scenario_name,
+        schedule=_(scenario.schedule),
+        codes=", ".join(sorted(uncovered)) or _("nothing"),
+        uncovered=_(scenario.uncovered_schedule),
     )
-)
+else:
+    coverage_text = _("The current scenario ({scenario}) prices care at the {schedule} schedule (self-pay).").format(
+        scenario=scenario_name, schedule=_(scenario.schedule)
+    )
+st.caption(md(coverage_text))
 notes = dict(table.schedule_notes)
 if notes:
-    st.markdown("\n".join(f"- **{md(s)}**: {md(notes[s])}" for s in table.schedules if notes.get(s)))
+    st.markdown(
+        "\n".join(
+            f"- **{md(_(s)[:1].upper() + _(s)[1:])}**: {md(_(notes[s]))}" for s in table.schedules if notes.get(s)
+        )
+    )
 
-st.markdown("**Items** (edit any cell, add rows at the bottom, select rows to delete them)")
+st.markdown(
+    "**" + md(_("Items")) + "** " + md(_("(edit any cell, add rows at the bottom, select rows to delete them)"))
+)
 key = widgets.editor_key(PAGE, "table")
 source = widgets.editor_source(key, lambda: table_frame(table))
 column_config = {
-    "code": st.column_config.TextColumn("Code", required=True, pinned=True),
-    "description": st.column_config.TextColumn("Description", width="medium"),
-    "category": st.column_config.SelectboxColumn("Category", options=list(CATEGORIES), required=True),
-    "unit": st.column_config.TextColumn("Unit"),
+    "code": st.column_config.TextColumn(_("Code"), required=True, pinned=True),
+    "description": st.column_config.TextColumn(_("Description"), width="medium"),
+    "category": st.column_config.SelectboxColumn(_("Category"), options=list(CATEGORIES), required=True),
+    "unit": st.column_config.TextColumn(_("Unit")),
     **{
         s: st.column_config.NumberColumn(
-            s.replace("_", " ").capitalize(), format="%.2f", help=f"Price in {currency} ({notes.get(s, s)})"
+            _(s).replace("_", " ").capitalize(),
+            format="%.2f",
+            help=_("Price in {currency} ({note})").format(currency=currency, note=_(notes.get(s, s))),
         )
         for s in source.columns
         if s in table.schedules
     },
-    "source": st.column_config.TextColumn("Source", width="large"),
-    "as_of": st.column_config.TextColumn("As of"),
+    "source": st.column_config.TextColumn(_("Source"), width="large"),
+    "as_of": st.column_config.TextColumn(_("As of")),
     "evidence": st.column_config.SelectboxColumn(
-        "Evidence", options=list(EVIDENCE_LABELS), help="; ".join(f"{t} = {m}" for t, m in EVIDENCE_LABELS.items())
+        _("Evidence"),
+        options=list(EVIDENCE_LABELS),
+        help="; ".join(f"{t} = {_(m)}" for t, m in EVIDENCE_LABELS.items()),
     ),
-    "note": st.column_config.TextColumn("Note", width="large"),
+    "note": st.column_config.TextColumn(_("Note"), width="large"),
 }
 edited = st.data_editor(
     source,
@@ -94,21 +108,23 @@ if widgets.has_edits(key):
             state.use_price_table(candidate)
             st.rerun()  # every page element above now shows the new table
     except InputError as error:
-        widgets.show_problems(error, "These changes are not used yet (the numbers use the last valid table):")
+        widgets.show_problems(error, _("These changes are not used yet (the numbers use the last valid table):"))
     else:
-        st.caption("Your edits are in use on every page.")
+        st.caption(_("Your edits are in use on every page."))
 
 st.caption(
     md(
-        "Evidence tags: "
-        + "; ".join(f"{tag} = {meaning}" for tag, meaning in EVIDENCE_LABELS.items())
-        + ". Rows tagged U, A or M are assumptions, not sourced facts."
+        _("Evidence tags:")
+        + " "
+        + "; ".join(f"{tag} = {_(meaning)}" for tag, meaning in EVIDENCE_LABELS.items())
+        + ". "
+        + _("Rows tagged U, A or M are assumptions, not sourced facts.")
     )
 )
 left, right, reset = st.columns([1, 1, 1.2])
 hash_ = context.input_hash
 left.download_button(
-    "Download this table (CSV)",
+    _("Download this table (CSV)"),
     f"# Exported with the scenario of input hash {hash_}\n" + price_table_to_csv(table),
     file_name=f"{table.name or 'prices'}.csv",
     mime="text/csv",
@@ -117,7 +133,7 @@ left.download_button(
     icon=":material/download:",
 )
 right.download_button(
-    "Download this table (Excel)",
+    _("Download this table (Excel)"),
     lambda: price_table_to_xlsx(table),  # built only when clicked
     file_name=f"{table.name or 'prices'}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -127,7 +143,7 @@ right.download_button(
 )
 if st.session_state["price_table"] is not None:
     reset.button(
-        "Reset to the shipped table" if st.session_state["loaded"] is None else "Reset to the scenario's table",
+        _("Reset to the shipped table") if st.session_state["loaded"] is None else _("Reset to the scenario's table"),
         key=f"{PAGE}_reset",
         on_click=state.reset_data,
         args=("price_table",),
@@ -139,53 +155,73 @@ if st.session_state["price_table"] is not None:
 
 shipped = context.preset.prices
 changes = price_table_changes(shipped, table)
-st.subheader("Differences from the shipped table", anchor=False)
+st.subheader(_("Differences from the shipped table"), anchor=False)
 if changes.empty:
-    st.caption(md(f"None: this is the shipped table {shipped.label} ({shipped.name}) as published."))
+    st.caption(
+        md(
+            _("None: this is the shipped table {table} ({name}) as published.").format(
+                table=_(shipped.label), name=shipped.name
+            )
+        )
+    )
 else:
     counts = changes["change"].value_counts()
     st.caption(
         md(
-            f"Compared with the shipped table {shipped.label}: "
-            + ", ".join(f"{counts[c]} {c}" for c in ("changed", "added", "removed") if c in counts)
+            _("Compared with the shipped table {table}:").format(table=_(shipped.label))
+            + " "
+            + ", ".join(f"{counts[c]} {_(c)}" for c in ("changed", "added", "removed") if c in counts)
             + "."
         )
     )
+    shown_changes = changes.assign(
+        change=[_(c) for c in changes["change"]], description=[_(d) for d in changes["description"]]
+    )
     st.dataframe(
-        changes.rename(
-            columns={"code": "Code", "change": "Change", "description": "Description", "what changed": "What changed"}
+        shown_changes.rename(
+            columns={
+                "code": _("Code"),
+                "change": _("Change"),
+                "description": _("Description"),
+                "what changed": _("What changed"),
+            }
         ),
         hide_index=True,
         key=f"{PAGE}_changes",
-        column_config={"What changed": st.column_config.TextColumn(width="large")},
+        column_config={_("What changed"): st.column_config.TextColumn(width="large")},
     )
 missing = [s for s in shipped.schedules if s not in table.schedules]
 if missing:
-    st.caption(md(f"Schedules of the shipped table missing here: {', '.join(missing)}."))
+    st.caption(md(_("Schedules of the shipped table missing here: {schedules}.").format(schedules=", ".join(missing))))
 
 # ------------------------------------------------------------------------------------------
 # Upload a clinic's table
 
-st.subheader("Use your clinic's price table", anchor=False)
+st.subheader(_("Use your clinic's price table"), anchor=False)
 with st.container(border=True):
     st.caption(
         md(
-            f"A CSV or Excel (.xlsx) file of at most {uploads.MAX_UPLOAD_MB} MB with the columns code, description, "
-            "category, unit, one column per price schedule (e.g. commercial, self_pay), source and as_of; "
-            "optionally evidence and note. Download the table above for a template. The currency, region, label "
-            "and year can come from a '# key: value' header in the CSV or from a separate .toml file. The file is "
-            "read in memory for this session only: it is not stored on the server."
+            _(
+                "A CSV or Excel (.xlsx) file of at most {size} MB with the columns code, description, "
+                "category, unit, one column per price schedule (e.g. commercial, self_pay), source and as_of; "
+                "optionally evidence and note. Download the table above for a template. The currency, region, "
+                "label and year can come from a '# key: value' header in the CSV or from a separate .toml file. "
+                "The file is read in memory for this session only: it is not stored on the server."
+            ).format(size=uploads.MAX_UPLOAD_MB)
         )
     )
     left, right = st.columns(2)
     upload = left.file_uploader(
-        "Price table (CSV or XLSX)", type=["csv", "xlsx"], key=f"{PAGE}_upload", max_upload_size=uploads.MAX_UPLOAD_MB
+        _("Price table (CSV or XLSX)"),
+        type=["csv", "xlsx"],
+        key=f"{PAGE}_upload",
+        max_upload_size=uploads.MAX_UPLOAD_MB,
     )
     right.file_uploader(
-        "Metadata (optional .toml)", type=["toml"], key=f"{PAGE}_upload_meta", max_upload_size=uploads.MAX_UPLOAD_MB
+        _("Metadata (optional .toml)"), type=["toml"], key=f"{PAGE}_upload_meta", max_upload_size=uploads.MAX_UPLOAD_MB
     )
     st.button(
-        "Use this table",
+        _("Use this table"),
         key=f"{PAGE}_upload_apply",
         type="primary",
         on_click=uploads.use_uploaded_table,
@@ -196,14 +232,14 @@ with st.container(border=True):
         st.session_state["upload_problems"] = None  # the message belonged to a file no longer chosen
     problem = st.session_state.get("upload_problems")
     if problem is not None:
-        widgets.show_problems(problem, "This table was not used; the previous table and numbers are unchanged:")
+        widgets.show_problems(problem, _("This table was not used; the previous table and numbers are unchanged:"))
 
 # ------------------------------------------------------------------------------------------
 # One price at a time (kept separately from the table, as the clinic's price)
 
 with st.container(border=True):
-    st.markdown("**Use your own price for an item**")
-    st.caption("Kept for this session and used on every page, whichever table is active.")
+    st.markdown("**" + md(_("Use your own price for an item")) + "**")
+    st.caption(_("Kept for this session and used on every page, whichever table is active."))
     widgets.price_override_editor(PAGE, scenario)
 
 st.divider()

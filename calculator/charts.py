@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from . import content
 from .costing import Comparison, OptionResult
 from .formatting import CURRENCY_SYMBOLS, format_money, format_percent
+from .i18n import DEFAULT_LANGUAGE, N_, translator
 
 __all__ = [
     "CATEGORY_COLORS",
@@ -53,10 +54,10 @@ _EXTRA_COLORS = content.option_palette().fallback
 
 #: Who pays, in stacking order: (field of Costs, label, colour).
 PAYERS: tuple[tuple[str, str, str], ...] = (
-    ("patient", "Patient out of pocket", "#1f5f8b"),
-    ("insurer", "Plan pays", "#9ecae1"),
-    ("indirect", "Patient's time & travel", "#f2b447"),
-    ("adverse_events", "Adverse events", "#c44e52"),
+    ("patient", N_("Patient out of pocket"), "#1f5f8b"),
+    ("insurer", N_("Plan pays"), "#9ecae1"),
+    ("indirect", N_("Patient's time & travel"), "#f2b447"),
+    ("adverse_events", N_("Adverse events"), "#c44e52"),
 )
 
 CATEGORY_COLORS: dict[str, str] = {
@@ -69,13 +70,24 @@ CATEGORY_COLORS: dict[str, str] = {
     "anesthesia": "#edc948",
     "other": "#bab0ac",
 }
+#: The price categories as people read them (``calculator.models.CATEGORIES``), for the catalog.
+CATEGORY_NAMES: dict[str, str] = {
+    "visit": N_("Visit"),
+    "therapy": N_("Therapy"),
+    "procedure": N_("Procedure"),
+    "drug": N_("Drug"),
+    "imaging": N_("Imaging"),
+    "facility": N_("Facility"),
+    "anesthesia": N_("Anesthesia"),
+    "other": N_("Other"),
+}
 
 _PERSPECTIVE_LABELS = {
-    "patient": "patient out of pocket",
-    "insurer": "plan pays",
-    "allowed": "total billed (allowed amount)",
-    "societal": "societal cost",
-    "indirect": "patient's time & travel",
+    "patient": N_("patient out of pocket"),
+    "insurer": N_("plan pays"),
+    "allowed": N_("total billed (allowed amount)"),
+    "societal": N_("societal cost"),
+    "indirect": N_("patient's time & travel"),
 }
 
 
@@ -177,17 +189,21 @@ def payer_frame(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["option", "label", *(f for f, _, _ in PAYERS), "total"])
 
 
-def payer_bars(frame: pd.DataFrame, currency: str, *, include: Sequence[str] | None = None) -> go.Figure:
+def payer_bars(
+    frame: pd.DataFrame, currency: str, *, include: Sequence[str] | None = None, lang: str = DEFAULT_LANGUAGE
+) -> go.Figure:
     """Stacked bars: for each option, the expected cost by who pays it.
 
     ``include`` limits the stack to some of ``patient``, ``insurer``, ``indirect``,
     ``adverse_events`` (default all four).
     """
+    _ = translator(lang).gettext
     fig = go.Figure()
     keep = set(include) if include is not None else None
-    for field, name, color in PAYERS:
+    for field, english, color in PAYERS:
         if keep is not None and field not in keep:
             continue
+        name = _(english)
         values = frame[field].astype(float).tolist()
         fig.add_trace(
             go.Bar(
@@ -199,9 +215,9 @@ def payer_bars(frame: pd.DataFrame, currency: str, *, include: Sequence[str] | N
                 hovertemplate=f"%{{x}}<br>{name}: %{{customdata}}<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack", yaxis=_money_axis(currency, "Expected cost per episode"))
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
-    return _layout(fig, "Who pays: expected cost per episode", height=460)
+    fig.update_layout(barmode="stack", yaxis=_money_axis(currency, _("Expected cost per episode")))
+    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
+    return _layout(fig, _("Who pays: expected cost per episode"), height=460)
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,8 +243,9 @@ def category_frame(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["option", "label", "category", "allowed"])
 
 
-def category_bars(frame: pd.DataFrame, currency: str) -> go.Figure:
+def category_bars(frame: pd.DataFrame, currency: str, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Stacked bars: for each option, the expected billed (allowed) amount by price category."""
+    _ = translator(lang).gettext
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"]))
     categories = [c for c in CATEGORY_COLORS if c in set(frame["category"])]
@@ -236,19 +253,20 @@ def category_bars(frame: pd.DataFrame, currency: str) -> go.Figure:
     for category in categories:
         part = frame[frame["category"] == category].set_index("label")["allowed"]
         values = [float(part.get(label, 0.0)) for label in labels]
+        shown = _(CATEGORY_NAMES[category]) if category in CATEGORY_NAMES else category.capitalize()
         fig.add_trace(
             go.Bar(
-                name=category.capitalize(),
+                name=shown,
                 x=[wrap(label) for label in labels],
                 y=values,
                 marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
                 customdata=[format_money(v, currency) for v in values],
-                hovertemplate=f"%{{x}}<br>{category.capitalize()}: %{{customdata}}<extra></extra>",
+                hovertemplate=f"%{{x}}<br>{shown}: %{{customdata}}<extra></extra>",
             )
         )
-    fig.update_layout(barmode="stack", yaxis=_money_axis(currency, "Expected billed amount"))
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
-    return _layout(fig, "What is billed: expected allowed amount by kind of service", height=460)
+    fig.update_layout(barmode="stack", yaxis=_money_axis(currency, _("Expected billed amount")))
+    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
+    return _layout(fig, _("What is billed: expected allowed amount by kind of service"), height=460)
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,8 +329,11 @@ def cumulative_frame(comparison: Comparison, perspective: str = "patient") -> pd
     return pd.DataFrame(rows, columns=["week", "option", "label", "cost"])
 
 
-def cumulative_lines(frame: pd.DataFrame, currency: str, perspective: str = "patient") -> go.Figure:
+def cumulative_lines(
+    frame: pd.DataFrame, currency: str, perspective: str = "patient", lang: str = DEFAULT_LANGUAGE
+) -> go.Figure:
     """One line per option: expected cumulative cost by the end of each week."""
+    _ = translator(lang).gettext
     fig = go.Figure()
     colors = option_colors(list(dict.fromkeys(frame["option"])))
     for option, part in frame.groupby("option", sort=False):
@@ -326,20 +347,22 @@ def cumulative_lines(frame: pd.DataFrame, currency: str, perspective: str = "pat
                 line={"color": colors[str(option)], "width": 3},
                 marker={"size": 5},
                 customdata=[format_money(v, currency) for v in values],
-                hovertemplate="Week %{x}: %{customdata}<extra>%{fullData.name}</extra>",
+                hovertemplate=_("Week %{x}") + ": %{customdata}<extra>%{fullData.name}</extra>",
             )
         )
-    what = _PERSPECTIVE_LABELS.get(perspective, perspective)
-    fig.update_layout(yaxis=_money_axis(currency, "Cumulative expected cost"))
-    fig.update_xaxes(title={"text": "Weeks since the start of treatment"}, rangemode="tozero")
-    return _layout(fig, f"Cost over the episode ({what})", height=460)
+    what = _(_PERSPECTIVE_LABELS[perspective]) if perspective in _PERSPECTIVE_LABELS else perspective
+    fig.update_layout(yaxis=_money_axis(currency, _("Cumulative expected cost")))
+    fig.update_xaxes(title={"text": _("Weeks since the start of treatment")}, rangemode="tozero")
+    return _layout(fig, _("Cost over the episode ({what})").format(what=what), height=460)
 
 
 # --------------------------------------------------------------------------------------------
 # Escalation tree
 
 
-def escalation_tree(option: OptionResult, labels: Mapping[str, str], currency: str) -> go.Figure:
+def escalation_tree(
+    option: OptionResult, labels: Mapping[str, str], currency: str, lang: str = DEFAULT_LANGUAGE
+) -> go.Figure:
     """A tree of the escalation: at each step, the share who stop there and who go on.
 
     Drawn as a decision tree (markers, lines and labels) rather than a Sankey or icicle, whose
@@ -351,6 +374,7 @@ def escalation_tree(option: OptionResult, labels: Mapping[str, str], currency: s
     Traces: ``edges`` (lines), ``edge labels`` (text), ``steps`` (one marker per step), ``stops``
     (one marker per branch, including everyone who stops after the last step).
     """
+    _ = translator(lang).gettext
     path = option.branches[-1].path if option.branches else (option.id,)
     palette = option_colors(list(path))
     start = labels.get(path[0], path[0])
@@ -374,10 +398,14 @@ def escalation_tree(option: OptionResult, labels: Mapping[str, str], currency: s
         name = labels.get(step, step)
         steps["x"].append(k)
         steps["y"].append(-k)
-        steps["text"].append(f"<b>{wrap(name, 22)}</b><br>{_share(reach)} get here")
+        steps["text"].append(f"<b>{wrap(name, 22)}</b><br>" + _("{share} get here").format(share=_share(reach)))
         steps["color"].append(palette[step])
         steps["size"].append(size(reach))
-        steps["hover"].append(f"{format_percent(reach, 1)} of people starting with {start} take {name}")
+        steps["hover"].append(
+            _("{share} of people starting with {start} take {name}").format(
+                share=format_percent(reach, 1), start=start, name=name
+            )
+        )
         if k > 0:
             edge(k - 1, -(k - 1), k, -k, reach)
         branch = next((b for b in option.branches if b.path == path[: k + 1]), None)
@@ -387,14 +415,15 @@ def escalation_tree(option: OptionResult, labels: Mapping[str, str], currency: s
         stops["x"].append(k + 1)
         stops["y"].append(-k)
         stops["text"].append(
-            f"{'Stop' if last else 'Stop here'}: {_share(branch.probability)}"
-            f"<br>patient pays {format_money(branch.costs.patient, currency)}"
+            (_("Stop") if last else _("Stop here"))
+            + f": {_share(branch.probability)}<br>"
+            + _("patient pays {amount}").format(amount=format_money(branch.costs.patient, currency))
         )
         stops["size"].append(size(branch.probability))
         stops["hover"].append(
-            f"{format_percent(branch.probability, 1)} stop after {name}"
-            + (" (the last option)" if last else "")
-            + f"; on this path the patient pays {format_money(branch.costs.patient, currency)}"
+            _("{share} stop after {name}").format(share=format_percent(branch.probability, 1), name=name)
+            + (_(" (the last option)") if last else "")
+            + _("; on this path the patient pays {amount}").format(amount=format_money(branch.costs.patient, currency))
         )
         edge(k, -k, k + 1, -k, branch.probability)
         if not last:
@@ -449,7 +478,9 @@ def escalation_tree(option: OptionResult, labels: Mapping[str, str], currency: s
     fig.update_xaxes(visible=False, range=[-0.6, depth + 1.3], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-depth + 0.35, 0.45], fixedrange=True)
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
-    return _layout(fig, f"Who needs more care, starting with {start}", legend=False, height=140 + 130 * depth)
+    return _layout(
+        fig, _("Who needs more care, starting with {start}").format(start=start), legend=False, height=140 + 130 * depth
+    )
 
 
 def _share(p: float) -> str:
@@ -517,7 +548,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
 # Sensitivity and uncertainty
 
 
-def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.Figure:
+def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Horizontal bars from the base case to the cost at each parameter's low and high value.
 
     ``frame`` has one row per parameter, largest swing first, with columns ``label``,
@@ -525,6 +556,7 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
     value) and optionally ``low_text``/``high_text`` (how the ends are shown in the hover) and
     ``low_mark``/``high_mark`` (text at the end of the bar, e.g. which option becomes cheapest).
     """
+    _ = translator(lang).gettext
     frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
     full = frame["label"].astype(str).tolist()
     labels = [wrap(label, 48, max_lines=2) for label in full]
@@ -536,8 +568,8 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
     high_mark = frame["high_mark"].tolist() if "high_mark" in frame else [""] * len(frame)
     fig = go.Figure()
     for name, ends, texts, marks, color in (
-        ("Parameter at its low value", low, low_text, low_mark, "#4e79a7"),
-        ("Parameter at its high value", high, high_text, high_mark, "#e15759"),
+        (_("Parameter at its low value"), low, low_text, low_mark, "#4e79a7"),
+        (_("Parameter at its high value"), high, high_text, high_mark, "#e15759"),
     ):
         fig.add_trace(
             go.Bar(
@@ -550,14 +582,18 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
                 text=marks,
                 textposition="outside",
                 cliponaxis=False,
-                customdata=[[format_money(e, currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)],
-                hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>cost %{customdata[0]}<extra>"
+                customdata=[
+                    [format_money(float(e), currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)
+                ],
+                hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>"
+                + _("cost")
+                + " %{customdata[0]}<extra>"
                 + name
                 + "</extra>",
             )
         )
     fig.add_vline(x=base, line_color="#333333", line_width=1)
-    fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, "Expected cost"))
+    fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, _("Expected cost")))
     fig.update_yaxes(title={"text": ""}, automargin=True)
     return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
 
@@ -567,6 +603,8 @@ def cost_distribution(
     labels: Mapping[str, str],
     currency: str,
     title: str,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Box per option from precomputed statistics (small payload whatever the number of draws).
 
@@ -591,12 +629,15 @@ def cost_distribution(
                 hoverinfo="y+name",
             )
         )
-    fig.update_layout(yaxis=_money_axis(currency, "Expected cost per episode"))
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    _ = translator(lang).gettext
+    fig.update_layout(yaxis=_money_axis(currency, _("Expected cost per episode")))
+    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
     return _layout(fig, title, legend=False)
 
 
-def p_cheapest_bars(p_cheapest: Mapping[str, float], labels: Mapping[str, str], title: str) -> go.Figure:
+def p_cheapest_bars(
+    p_cheapest: Mapping[str, float], labels: Mapping[str, str], title: str, *, lang: str = DEFAULT_LANGUAGE
+) -> go.Figure:
     """Bars: in what share of the draws each option is the cheapest."""
     options = list(p_cheapest)
     colors = option_colors(options)
@@ -611,8 +652,9 @@ def p_cheapest_bars(p_cheapest: Mapping[str, float], labels: Mapping[str, str], 
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
-    fig.update_yaxes(title={"text": "Probability of being the cheapest"}, tickformat=".0%", range=[0, 1.1])
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
+    _ = translator(lang).gettext
+    fig.update_yaxes(title={"text": _("Probability of being the cheapest")}, tickformat=".0%", range=[0, 1.1])
+    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
     return _layout(fig, title, legend=False)
 
 
@@ -624,6 +666,7 @@ def ce_plane(
     *,
     wtp: float | None = None,
     max_points: int = 1000,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Cost-effectiveness plane: each draw's incremental QALYs (x) and cost (y) against
     ``comparator``. ``points[option] = (d_qaly, d_cost)``; at most ``max_points`` per option
@@ -655,7 +698,9 @@ def ce_plane(
         span = span or 1.0
         fig.add_trace(
             go.Scatter(
-                name=f"Willingness to pay {format_money(wtp, currency)} per QALY",
+                name=translator(lang)
+                .gettext("Willingness to pay {amount} per QALY")
+                .format(amount=format_money(wtp, currency)),
                 x=[-span, span],
                 y=[-span * wtp, span * wtp],
                 mode="lines",
@@ -665,13 +710,19 @@ def ce_plane(
         )
     fig.add_hline(y=0, line_color="#999999", line_width=1)
     fig.add_vline(x=0, line_color="#999999", line_width=1)
-    fig.update_yaxes(**_money_axis(currency, "Incremental cost"))
-    fig.update_xaxes(title={"text": "Incremental QALYs (one dot per draw)"})
-    return _layout(fig, f"Cost-effectiveness plane vs {labels.get(comparator, comparator)}")
+    _ = translator(lang).gettext
+    fig.update_yaxes(**_money_axis(currency, _("Incremental cost")))
+    fig.update_xaxes(title={"text": _("Incremental QALYs (one dot per draw)")})
+    return _layout(fig, _("Cost-effectiveness plane vs {option}").format(option=labels.get(comparator, comparator)))
 
 
 def acceptability_curve(
-    wtp: Sequence[float], curves: Mapping[str, Sequence[float]], labels: Mapping[str, str], currency: str
+    wtp: Sequence[float],
+    curves: Mapping[str, Sequence[float]],
+    labels: Mapping[str, str],
+    currency: str,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Cost-effectiveness acceptability curve: P(option has the highest net benefit) by WTP."""
     fig = go.Figure()
@@ -685,12 +736,14 @@ def acceptability_curve(
                 y=[float(v) for v in ys],
                 mode="lines",
                 line={"color": colors[option], "width": 3},
-                hovertemplate="%{y:.0%} at %{x:,.0f} per QALY<extra>%{fullData.name}</extra>",
+                hovertemplate=translator(lang).gettext("%{y:.0%} at %{x:,.0f} per QALY")
+                + "<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(xaxis=_money_axis(currency, "Willingness to pay per QALY"))
-    fig.update_yaxes(title={"text": "Probability of being cost-effective"}, tickformat=".0%", range=[0, 1.02])
-    return _layout(fig, "Cost-effectiveness acceptability curve")
+    _ = translator(lang).gettext
+    fig.update_layout(xaxis=_money_axis(currency, _("Willingness to pay per QALY")))
+    fig.update_yaxes(title={"text": _("Probability of being cost-effective")}, tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, _("Cost-effectiveness acceptability curve"))
 
 
 def break_even_chart(
@@ -703,6 +756,7 @@ def break_even_chart(
     value: float | None = None,
     base: float | None = None,
     x_is_money: bool = False,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """Cost of each option as one parameter moves over its range; the crossing is marked."""
     fig = go.Figure()
@@ -725,22 +779,24 @@ def break_even_chart(
         fig.add_vline(x=base, line_color="#999999", line_dash="dot", annotation_text="base case")
     if value is not None:
         fig.add_vline(x=value, line_color="#333333", line_dash="dash", annotation_text="break-even")
-    fig.update_layout(yaxis=_money_axis(currency, "Expected cost"))
+    _ = translator(lang).gettext
+    fig.update_layout(yaxis=_money_axis(currency, _("Expected cost")))
     if x_is_money:
         fig.update_layout(xaxis=_money_axis(currency, parameter))
     else:
         fig.update_xaxes(title={"text": parameter})
-    return _layout(fig, f"Break-even: cost as {parameter} changes")
+    return _layout(fig, _("Break-even: cost as {parameter} changes").format(parameter=parameter))
 
 
-def budget_chart(frame: pd.DataFrame, currency: str, title: str) -> go.Figure:
+def budget_chart(frame: pd.DataFrame, currency: str, title: str, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Grouped bars by year: total cost with the current and the proposed mix.
 
     ``frame`` has columns ``year``, ``current``, ``proposed`` (totals in ``currency``).
     """
     fig = go.Figure()
-    years = [f"Year {int(y)}" for y in frame["year"]]
-    for column, name, color in (("current", "Current mix", "#9ecae1"), ("proposed", "Proposed mix", "#1f5f8b")):
+    _ = translator(lang).gettext
+    years = [_("Year {number}").format(number=int(y)) for y in frame["year"]]
+    for column, name, color in (("current", _("Current mix"), "#9ecae1"), ("proposed", _("Proposed mix"), "#1f5f8b")):
         values = frame[column].astype(float).tolist()
         fig.add_trace(
             go.Bar(
@@ -752,8 +808,8 @@ def budget_chart(frame: pd.DataFrame, currency: str, title: str) -> go.Figure:
                 hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
             )
         )
-    fig.update_layout(barmode="group", yaxis=_money_axis(currency, "Total annual cost"))
-    fig.update_xaxes(title={"text": "Budget year"})
+    fig.update_layout(barmode="group", yaxis=_money_axis(currency, _("Total annual cost")))
+    fig.update_xaxes(title={"text": _("Budget year")})
     return _layout(fig, title)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import param_ids as ids
 from .cost_sharing import NO_BENEFIT, Benefit, Number, cost_share
+from .finite import check_finite
 from .models import INDIRECT_FIELDS, Param, Pathway, Scenario
 
 __all__ = [
@@ -800,4 +801,7 @@ def compare(scenario: Scenario) -> Comparison:
                 qaly=None if raw["qaly"] is None else _scalar(raw["qaly"]),
             )
         )
-    return Comparison(scenario, tuple(options))
+    result = Comparison(scenario, tuple(options))
+    # A backstop behind the format's bounds: a total that overflowed is an input error naming the input.
+    check_finite(result, scenario)
+    return result

@@ -11,22 +11,20 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-__all__ = ["neutralise", "to_csv"]
+from .inert import inert_cell
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["neutralise", "to_csv"]
 
 
 def neutralise(cell: object) -> object:
-    """Make one cell safe for spreadsheets.
+    """Make one cell safe for spreadsheets (:func:`calculator.inert.inert_cell`).
 
     >>> neutralise("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
     >>> neutralise(-5.0)
     -5.0
     """
-    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
-        return "'" + cell
-    return cell
+    return inert_cell(cell)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -15,7 +15,8 @@ import pandas as pd
 from .content import evidence
 from .exports import to_csv
 from .formatting import format_money, format_value
-from .i18n import N_
+from .i18n import DEFAULT_LANGUAGE, N_, translator
+from .i18n import format_money as format_money_for
 from .models import Param, PriceTable, Scenario
 from .review import Review
 from .serialize import price_table_rows
@@ -29,6 +30,7 @@ __all__ = [
     "describe_param",
     "frame_csv",
     "money_columns",
+    "param_label",
     "price_table_changes",
     "review_csv",
     "review_frame",
@@ -47,26 +49,128 @@ DISCLAIMER = N_(
 
 #: Whose cost: the perspectives of every analysis (the ids of ``calculator.uncertainty.PERSPECTIVES``).
 PERSPECTIVES: dict[str, str] = {
-    "patient": "Patient out of pocket",
-    "insurer": "Plan pays",
-    "allowed": "Total billed",
-    "societal": "Societal (billed + time + adverse events)",
+    "patient": N_("Patient out of pocket"),
+    "insurer": N_("Plan pays"),
+    "allowed": N_("Total billed"),
+    "societal": N_("Societal (billed + time + adverse events)"),
 }
 #: The same perspectives inside a sentence or a chart title.
 PERSPECTIVE_PHRASES: dict[str, str] = {
-    "patient": "patient out of pocket",
-    "insurer": "plan pays",
-    "allowed": "total billed",
-    "societal": "societal cost",
+    "patient": N_("patient out of pocket"),
+    "insurer": N_("plan pays"),
+    "allowed": N_("total billed"),
+    "societal": N_("societal cost"),
 }
 #: The mark of a number that is an assumption rather than a sourced fact.
-FLAG = "⚠ assumed/unverified"
+FLAG = N_("⚠ assumed/unverified")
+#: The groups of numbers on the Assumptions page, for the catalog.
+GROUPS = (N_("price"), N_("pathway"), N_("insurance"), N_("indirect"))
+#: The price schedules of the shipped tables (their names are shown in sentences).
+SCHEDULES = (N_("medicare"), N_("commercial"), N_("self_pay"))
+#: The kinds of visit as sentences name them (``calculator.models.VISIT_KINDS``, "_" read as a space).
+VISIT_KIND_NAMES = (
+    N_("office"),
+    N_("specialist"),
+    N_("therapy"),
+    N_("pharmacy"),
+    N_("imaging"),
+    N_("outpatient surgery"),
+    N_("inpatient"),
+)
+#: The kinds of change of a price row (:func:`price_table_changes`), for the catalog.
+CHANGE_KINDS = (N_("added"), N_("changed"), N_("removed"))
 
 
-def scenario_caption(scenario: Scenario) -> str:
-    """One line naming the scenario, its coverage and its price table."""
-    coverage = "self-pay (cash prices)" if scenario.insurance is None else f"{scenario.schedule} prices with your plan"
-    return f"Scenario: {scenario.label or scenario.name} · {coverage} · price table: {scenario.prices.label}"
+# The labels :func:`calculator.costing.parameters` gives the numbers, as templates for the catalog:
+# (pattern of the English label, its template). Names in them (treatments, visits, adverse
+# events, price rows, schedules) are translated on their own.
+_PARAM_LABELS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (
+            r"^Price of (?P<code>\S+) \((?P<description>.*)\), override$",
+            N_("Price of {code} ({description}), override"),
+        ),
+        (
+            r"^Price of (?P<code>\S+) \((?P<description>.*)\), (?P<schedule>\w+) schedule$",
+            N_("Price of {code} ({description}), {schedule} schedule"),
+        ),
+        (r"^(?P<name>[^:]+): response probability$", N_("{name}: response probability")),
+        (
+            r"^(?P<name>[^:]+): non-responders going on to further care$",
+            N_("{name}: non-responders going on to further care"),
+        ),
+        (r"^(?P<name>[^:]+): work days lost$", N_("{name}: work days lost")),
+        (r"^(?P<name>[^:]+): weeks$", N_("{name}: weeks")),
+        (r"^(?P<name>[^:]+): expected QALY gain$", N_("{name}: expected QALY gain")),
+        (r"^(?P<name>[^:]+): (?P<visit>.+), number of visits$", N_("{name}: {visit}, number of visits")),
+        (r"^(?P<name>[^:]+): (?P<visit>.+), hours per visit$", N_("{name}: {visit}, hours per visit")),
+        (r"^(?P<name>[^:]+): (?P<visit>.+), units of (?P<code>\S+)$", N_("{name}: {visit}, units of {code}")),
+        (r"^(?P<name>[^:]+): (?P<event>.+), probability$", N_("{name}: {event}, probability")),
+        (r"^(?P<name>[^:]+): (?P<event>.+), cost$", N_("{name}: {event}, cost")),
+        (r"^Plan: copay, (?P<kind>.+) visit$", N_("Plan: copay, {kind} visit")),
+    )
+)
+# Whole labels of the plan and the patient's time (``Plan: <field>``, ``Time and travel: <field>``).
+_FIXED_LABELS = (
+    N_("Plan: deductible"),
+    N_("Plan: deductible met"),
+    N_("Plan: coinsurance"),
+    N_("Plan: oop met"),
+    N_("Plan: out-of-pocket maximum"),
+    N_("Time and travel: hourly value"),
+    N_("Time and travel: travel hours per visit"),
+    N_("Time and travel: miles per visit"),
+    N_("Time and travel: mileage rate"),
+    N_("Time and travel: parking per visit"),
+    N_("Time and travel: daily wage"),
+)
+#: The units of the numbers (``Parameter.unit``), for the catalog.
+UNITS = (
+    N_("money"),
+    N_("probability"),
+    N_("count"),
+    N_("days"),
+    N_("hours"),
+    N_("miles"),
+    N_("qaly"),
+    N_("units"),
+    N_("weeks"),
+)
+
+
+def param_label(label: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A number's label (:func:`calculator.costing.parameters`) in ``lang``; a label of another
+    shape (a user's own treatment, say) keeps its English frame, its names translated if known.
+
+    >>> param_label("Dry needling + exercise: response probability", "es")
+    'Punción seca + ejercicio: probabilidad de respuesta'
+    >>> param_label("Plan: deductible", "en")
+    'Plan: deductible'
+    """
+    _ = translator(lang).gettext
+    if lang == DEFAULT_LANGUAGE:
+        return label
+    if label in _FIXED_LABELS:
+        return _(label)
+    for pattern, template in _PARAM_LABELS:
+        match = pattern.match(label)
+        if match:
+            return _(template).format(**{key: _(value) for key, value in match.groupdict().items()})
+    return _(label)
+
+
+def scenario_caption(scenario: Scenario, lang: str = DEFAULT_LANGUAGE) -> str:
+    """One line naming the scenario, its coverage and its price table (shipped labels translated)."""
+    _ = translator(lang).gettext
+    coverage = (
+        _("self-pay (cash prices)")
+        if scenario.insurance is None
+        else _("{schedule} prices with your plan").format(schedule=_(scenario.schedule))
+    )
+    return _("Scenario: {scenario} · {coverage} · price table: {table}").format(
+        scenario=_(scenario.label or scenario.name), coverage=coverage, table=_(scenario.prices.label)
+    )
 
 
 def frame_csv(frame: pd.DataFrame) -> bytes:
@@ -75,11 +179,13 @@ def frame_csv(frame: pd.DataFrame) -> bytes:
     return to_csv([str(c) for c in frame.columns], rows).encode("utf-8")
 
 
-def money_columns(frame: pd.DataFrame, columns: Sequence[str], currency: str) -> pd.DataFrame:
-    """A copy of ``frame`` with money columns formatted for display."""
+def money_columns(
+    frame: pd.DataFrame, columns: Sequence[str], currency: str, lang: str = DEFAULT_LANGUAGE
+) -> pd.DataFrame:
+    """A copy of ``frame`` with money columns formatted for display in ``lang`` (Babel)."""
     out = frame.copy()
     for column in columns:
-        out[column] = [format_money(float(v), currency) for v in out[column]]
+        out[column] = [format_money_for(float(v), currency, lang) for v in out[column]]
     return out
 
 
@@ -119,8 +225,10 @@ def assumption_frame(params: Iterable[Any], entered: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "unverified", "year", "source"])
 
 
-def assumption_table(raw: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """:func:`assumption_frame` rows for people: values by unit, evidence tags spelled out."""
+def assumption_table(raw: pd.DataFrame, currency: str, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """:func:`assumption_frame` rows for people: values by unit, evidence tags spelled out
+    (headers, the flag and the evidence labels in ``lang``)."""
+    _ = translator(lang).gettext
 
     def shown(column: str) -> list[str]:
         return [
@@ -130,16 +238,18 @@ def assumption_table(raw: pd.DataFrame, currency: str) -> pd.DataFrame:
     labels = evidence()
     return pd.DataFrame(
         {
-            "Flag": [FLAG if f else "" for f in raw["unverified"]],
-            "Assumption": raw["assumption"],
-            "Value": shown("value"),
-            "Low": shown("low"),
-            "High": shown("high"),
-            "Distribution": raw["distribution"],
-            "Evidence": [labels.describe(e) for e in raw["evidence"]],
-            "Year": raw["year"],
-            "Source": raw["source"],
-            "Group": raw["group"],
+            _("Flag"): [_(FLAG) if f else "" for f in raw["unverified"]],
+            _("Assumption"): [param_label(a, lang) for a in raw["assumption"]],
+            _("Value"): shown("value"),
+            _("Low"): shown("low"),
+            _("High"): shown("high"),
+            _("Distribution"): raw["distribution"],  # the names of the file format (beta, gamma, ...)
+            _("Evidence"): [
+                f"{e} · {_(labels.labels[e])}" if e in labels.labels else (e or "–") for e in raw["evidence"]
+            ],
+            _("Year"): raw["year"],
+            _("Source"): raw["source"],
+            _("Group"): [_(g) for g in raw["group"]],
         }
     )
 
@@ -196,10 +306,10 @@ def price_table_changes(shipped: PriceTable, table: PriceTable) -> pd.DataFrame:
 # The reviewer diff
 
 
-def signed_money(amount: float, currency: str) -> str:
+def signed_money(amount: float, currency: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A cost change: "+$120", "−$35", or "no change" below half a unit."""
     if abs(amount) < 0.5:
-        return "no change"
+        return translator(lang).gettext("no change")
     return ("+" if amount > 0 else "") + format_money(amount, currency)
 
 
@@ -214,31 +324,37 @@ def describe_param(param: Param | None, unit: str, currency: str) -> str:
 
 
 def review_frame(
-    review: Review, units: Mapping[str, str], labels: Mapping[str, str], currency: str, perspective: str
+    review: Review,
+    units: Mapping[str, str],
+    labels: Mapping[str, str],
+    currency: str,
+    perspective: str,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> pd.DataFrame:
     """The reviewer diff for people: each change, old and new value, and its effect on each
-    option's expected cost (``perspective``), then all changes together."""
+    option's expected cost (``perspective``), then all changes together (headers in ``lang``)."""
+    _ = translator(lang).gettext
     rows = []
     for change in review.changes:
         unit = units.get(change.id, "")
         row = {
-            "Assumption": change.label,
-            "Change": change.kind,
-            "Shipped": describe_param(change.old, unit, currency),
-            "Now": describe_param(change.new, unit, currency),
+            _("Assumption"): param_label(change.label, lang),
+            _("Change"): _(change.kind),
+            _("Shipped"): describe_param(change.old, unit, currency),
+            _("Now"): describe_param(change.new, unit, currency),
         }
         effect = (change.effect or {}).get(perspective, {})
         for option, label in labels.items():
-            row[label] = signed_money(effect[option], currency) if option in effect else "–"
+            row[label] = signed_money(effect[option], currency, lang) if option in effect else "–"
         rows.append(row)
     total = review.total_effect.get(perspective, {})
     rows.append(
         {
-            "Assumption": "All changes together",
-            "Change": "",
-            "Shipped": "",
-            "Now": "",
-            **{label: signed_money(total[o], currency) if o in total else "–" for o, label in labels.items()},
+            _("Assumption"): _("All changes together"),
+            _("Change"): "",
+            _("Shipped"): "",
+            _("Now"): "",
+            **{label: signed_money(total[o], currency, lang) if o in total else "–" for o, label in labels.items()},
         }
     )
     return pd.DataFrame(rows)

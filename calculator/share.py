@@ -18,9 +18,11 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import InputError
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .io import scenario_from_dict
 from .io.regional import canonical_region
 from .models import Scenario
+from .nesting import check_nesting
 from .regions import at_region
 from .serialize import scenario_to_dict
 
@@ -30,6 +32,7 @@ __all__ = [
     "changes_from",
     "decode_link",
     "encode_link",
+    "link_query",
     "make_patch",
     "scenario_from_link",
 ]
@@ -112,6 +115,23 @@ def encode_link(preset: str, changes: Mapping[str, Any]) -> str:
     return token
 
 
+def link_query(token: str | None, language: str) -> dict[str, str]:
+    """The query parameters of a share link: ``s`` (the scenario's token, when it differs from
+    its preset) and ``lang`` (when not English), so the recipient sees the sender's language.
+
+    >>> link_query("1.abc", "es")
+    {'s': '1.abc', 'lang': 'es'}
+    >>> link_query(None, "en")
+    {}
+    """
+    query: dict[str, str] = {}
+    if token:
+        query["s"] = token
+    if language in LANGUAGES and language != DEFAULT_LANGUAGE:
+        query["lang"] = language
+    return query
+
+
 def decode_link(token: str) -> tuple[str, dict[str, Any]]:
     """``(preset, changes)`` from a token, or an InputError saying what is wrong with it."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
@@ -127,8 +147,13 @@ def decode_link(token: str) -> tuple[str, dict[str, Any]]:
         data = inflater.decompress(raw, 200_000)
         if not inflater.eof:  # cut short (even by its checksum alone), or inflating beyond the limit
             raise ValueError("incomplete")
-        payload = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        raise InputError(_SOURCE, "", "an intact link", found_text="a damaged or truncated one") from None
+    check_nesting(text, _SOURCE, "json")  # before json.loads recurses into a 20,000-deep link
+    try:
+        payload = json.loads(text)
+    except ValueError:
         raise InputError(_SOURCE, "", "an intact link", found_text="a damaged or truncated one") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("p"), str) or not isinstance(payload.get("c"), dict):
         raise InputError(_SOURCE, "", "a preset name and changes", found_text="something else")

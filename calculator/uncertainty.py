@@ -23,6 +23,7 @@ from scipy.optimize import brentq
 
 from .costing import Parameter, _reachable, evaluate, parameters
 from .errors import AnalysisError, InputError
+from .finite import check_finite
 from .formatting import format_money, format_percent, format_value
 from .io import MAX_DRAWS
 from .models import Param, Scenario
@@ -573,6 +574,7 @@ def run_psa(
             entry["p_over_budget"] = min(1.0, over_budget[option] / mixture.total)
         out_of_pocket[option] = entry
     labels = tuple(scenario.pathways.get(o).label for o in options)
+    check_finite({"summary": summary, "out_of_pocket": out_of_pocket}, scenario)
     return PsaResult(
         draws=draws,
         seed=seed,

@@ -222,7 +222,7 @@ def test_inline_mppr_is_accepted_and_an_unknown_schedule_named() -> None:
 def test_deeply_nested_json_is_refused_before_validation(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text('{"label": ' + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "}", encoding="utf-8")
-    with pytest.raises(InputError, match="nested at most"):
+    with pytest.raises(InputError, match="at most 32 levels of nesting"):
         load_scenario(path)
 
 

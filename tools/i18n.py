@@ -32,11 +32,15 @@ SOURCE_DIRS = ("app_pages", "ui", "calculator")
 SOURCE_FILES = ("app.py",)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 # Keys of the shipped data whose text a patient reads.
-DATA_TEXT_KEYS = frozenset({"label", "description", "name", "population", "text", "includes", "note_for_patient"})
-DATA_DIRS = ("pathways", "scenarios", "content")
+DATA_TEXT_KEYS = frozenset(
+    {"label", "description", "name", "population", "text", "includes", "note_for_patient", "region"}
+)
+# Tables whose values are all text whatever their keys (evidence tags' meanings, price schedules' notes).
+TEXT_TABLES = frozenset({"labels", "schedules"})
+DATA_DIRS = ("pathways", "scenarios", "content", "prices")
 
 
-def _python_messages() -> Iterator[tuple[str, str | tuple[str, str], int]]:
+def _python_messages() -> Iterator[tuple[str, str | tuple[str, ...], int]]:
     method_map = [("**.py", "python")]
     for folder in SOURCE_DIRS:
         path = ROOT / folder
@@ -59,7 +63,7 @@ def _python_messages() -> Iterator[tuple[str, str | tuple[str, str], int]]:
 def _strings(value: object, key: str = "") -> Iterator[str]:
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, str(k))
+            yield from _strings(v, "label" if key in TEXT_TABLES else str(k))
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item, key)

@@ -16,11 +16,25 @@ page (stored in the session), the browser's language (``st.context.locale``), En
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from calculator import i18n
 
-__all__ = ["LANG_KEY", "LANG_PARAM", "_", "choose", "lang", "money", "ngettext", "number", "share"]
+__all__ = [
+    "LANG_KEY",
+    "LANG_PARAM",
+    "_",
+    "choose",
+    "lang",
+    "language_switch",
+    "money",
+    "ngettext",
+    "number",
+    "share",
+    "translate_now",
+]
 
 LANG_KEY = "lang"  # session-state key of the chosen language
 LANG_PARAM = "lang"  # the address's query parameter
@@ -50,6 +64,13 @@ def _(message: str) -> str:
     return i18n.translator(lang()).gettext(message)
 
 
+def translate_now() -> Callable[[str], str]:
+    """The session's ``gettext`` as a plain function, bound now: for a widget's ``format_func``,
+    which AppTest may call after the run, outside the session (where ``_`` would fall back to
+    English and the option would no longer match its label)."""
+    return i18n.translator(lang()).gettext
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n``, in the session's language."""
     return i18n.translator(lang()).ngettext(singular, plural, n)
@@ -68,3 +89,29 @@ def number(value: float | None, digits: int = 0) -> str:
 def share(probability: float | None, digits: int = 0) -> str:
     """A probability as a percentage in the session's language's conventions."""
     return i18n.format_share(probability, lang(), digits)
+
+
+def _switched(key: str) -> None:
+    chosen = st.session_state.get(key)
+    if chosen not in i18n.LANGUAGES:
+        return
+    st.session_state[LANG_KEY] = chosen
+    # The address wins over the stored choice (and is what a share link copies), so it follows.
+    st.query_params[LANG_PARAM] = chosen
+
+
+def language_switch(key: str = "lang_switch") -> None:
+    """The visible English / Español switch; the choice goes into the address (``?lang=``).
+
+    Call it once per page run per ``key`` (the sidebar uses the default key; an embedded page,
+    which has no sidebar, passes its own)."""
+    st.session_state[key] = lang()  # follows ?lang= and the other switch
+    st.segmented_control(
+        "Language / Idioma",
+        list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.LANGUAGES[code],
+        key=key,
+        on_change=_switched,
+        args=(key,),
+        label_visibility="collapsed",
+    )

@@ -13,8 +13,9 @@ import streamlit as st
 from calculator.errors import CostModelError, InputError
 from calculator.inputs import state_for
 from calculator.models import Scenario
-from calculator.share import changes_from, encode_link, scenario_from_link
+from calculator.share import changes_from, encode_link, link_query, scenario_from_link
 from ui import engine
+from ui.i18n import LANG_PARAM, _, lang
 from ui.state import notice, set_state
 
 LINK_PARAM = "s"  # the share link's query parameter
@@ -34,12 +35,17 @@ def restore_link_once(presets: Mapping[str, Scenario]) -> None:
     except CostModelError as error:
         problem = str(error)
     except Exception:  # an untrusted link must never break the page, whatever is wrong with it
-        problem = "share link: expected an intact link, found a damaged one."
+        problem = _("share link: expected an intact link, found a damaged one.")
     else:
-        set_state(state_for(scenario, presets, preset), "a shared link")
+        set_state(state_for(scenario, presets, preset), _("a shared link"))
         return
     label = engine.preset_label(presets, st.session_state["preset"])
-    notice("warning", f"This link could not be opened, so the page shows the {label} preset. {problem}")
+    notice(
+        "warning",
+        _("This link could not be opened, so the page shows the {preset} preset. {problem}").format(
+            preset=_(label), problem=problem
+        ),
+    )
 
 
 def share_token(scenario: Scenario, preset_name: str, preset: Scenario) -> str | None:
@@ -50,19 +56,23 @@ def share_token(scenario: Scenario, preset_name: str, preset: Scenario) -> str |
 
 
 def sync_share_link(scenario: Scenario, preset_name: str, preset: Scenario) -> bool:
-    """Keep ``?s=`` in the address up to date (other parameters untouched).
+    """Keep ``?s=`` and ``?lang=`` in the address up to date (other parameters untouched), so
+    the address is a link to this view in this language.
 
     Returns False when the changes are too large for a link (``s`` is then removed)."""
-    current = st.query_params.get(LINK_PARAM)
     try:
         token = share_token(scenario, preset_name, preset)
     except InputError:
         token, fits = None, False
     else:
         fits = True
-    if token is None:
-        if current is not None:
-            del st.query_params[LINK_PARAM]
-    elif current != token:
-        st.query_params[LINK_PARAM] = token
+    wanted = link_query(token, lang())
+    for param in (LINK_PARAM, LANG_PARAM):
+        current = st.query_params.get(param)
+        if param not in wanted:
+            # English is the default: a lang=en from the switch may stay, anything else goes.
+            if current is not None and not (param == LANG_PARAM and current == lang()):
+                del st.query_params[param]
+        elif current != wanted[param]:
+            st.query_params[param] = wanted[param]
     return fits

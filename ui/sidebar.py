@@ -7,6 +7,7 @@ import streamlit as st
 
 from calculator.models import Scenario
 from calculator.serialize import scenario_to_json
+from ui.i18n import _
 from ui.links import sync_share_link
 from ui.region import region_picker
 from ui.state import back_to_preset, now
@@ -21,12 +22,14 @@ def after_page(*, embedded: bool = False) -> None:
     scenario, hash_ = context.scenario, context.input_hash
     if scenario is not None and hash_:
         fits = sync_share_link(scenario, context.preset_name, context.preset)
-        text = f"Input hash {hash_} (the same inputs give the same hash on every printout and export)."
+        text = _("Input hash {hash} (the same inputs give the same hash on every printout and export).").format(
+            hash=hash_
+        )
         if not embedded:
-            text += (
-                " The page address is a link to this view."
+            text += " " + (
+                _("The page address is a link to this view.")
                 if fits
-                else " Too many changes for a link: save the scenario as a file (sidebar) to share it."
+                else _("Too many changes for a link: save the scenario as a file (sidebar) to share it.")
             )
         st.caption(md(text))
     if not (embedded or st.session_state["presentation"]):
@@ -36,30 +39,32 @@ def after_page(*, embedded: bool = False) -> None:
 def scenario_sidebar(scenario: Scenario | None, hash_: str) -> None:
     with st.sidebar:
         region_picker("sidebar", compact=True)
-        st.markdown("##### Save / load scenario")
+        st.markdown("##### " + md(_("Save / load scenario")))
         if st.session_state["loaded"] is not None:
-            st.caption(md(f"Using the scenario from {st.session_state['loaded_from']}."))
-            st.button("Start again from a preset", key="sidebar_back_to_preset", on_click=back_to_preset)
+            st.caption(md(_("Using the scenario from {where}.").format(where=st.session_state["loaded_from"])))
+            st.button(_("Start again from a preset"), key="sidebar_back_to_preset", on_click=back_to_preset)
         if scenario is not None and hash_:
             st.download_button(
-                "Save this scenario (JSON)",
+                _("Save this scenario (JSON)"),
                 scenario_to_json(scenario),
                 file_name=f"scenario-{hash_}.json",
                 mime="application/json",
                 key="sidebar_save_scenario",
                 on_click="ignore",
                 icon=":material/download:",
-                help="Everything needed to reproduce these numbers; load it here again, or run it with "
-                "`python -m calculator compare`.",
+                help=_(
+                    "Everything needed to reproduce these numbers; load it here again, or run it with "
+                    "`python -m calculator compare`."
+                ),
             )
         upload = st.file_uploader(
-            "Load a scenario (JSON)",
+            _("Load a scenario (JSON)"),
             type=["json"],
             key="sidebar_scenario_file",
             max_upload_size=MAX_UPLOAD_MB,
         )
         st.button(
-            "Load this scenario",
+            _("Load this scenario"),
             key="sidebar_load_scenario",
             on_click=load_uploaded_scenario,
             args=("sidebar_scenario_file",),
@@ -69,4 +74,4 @@ def scenario_sidebar(scenario: Scenario | None, hash_: str) -> None:
             st.session_state["scenario_problems"] = None
         problem = st.session_state.get("scenario_problems")
         if problem is not None:
-            show_problems(problem, "This file was not loaded; nothing changed:")
+            show_problems(problem, _("This file was not loaded; nothing changed:"))

@@ -36,6 +36,7 @@ from calculator.inputs import (
 from calculator.models import PathwaySet, PriceTable, Scenario
 from calculator.serialize import input_hash
 from ui import engine
+from ui.i18n import _
 
 # Pages that bind widgets to shared fields (their widget keys are cleared when a preset loads).
 PAGE_PREFIXES = ("my_costs", "compare", "assumptions", "price_tables")
@@ -171,13 +172,17 @@ def keep_data_that_fits() -> None:
     drop = next((keys for keys in trials if _fits(**dict.fromkeys(keys))), own)
     for key in drop:
         st.session_state[key] = None
-    names = {"pathways": "your treatment changes", "price_table": "your price table"}
-    label = engine.preset_label(engine.shipped_presets(), st.session_state["preset"])
-    notice(
-        "warning",
-        f"{' and '.join(names[k] for k in drop).capitalize()} did not fit the {label} preset, so its shipped "
-        "data is used instead.",
-    )
+    label = _(engine.preset_label(engine.shipped_presets(), st.session_state["preset"]))
+    if len(drop) > 1:
+        text = _(
+            "Your treatment changes and your price table did not fit the {preset} preset, so its shipped data "
+            "is used instead."
+        )
+    elif drop[0] == "pathways":
+        text = _("Your treatment changes did not fit the {preset} preset, so its shipped data is used instead.")
+    else:
+        text = _("Your price table did not fit the {preset} preset, so its shipped data is used instead.")
+    notice("warning", text.format(preset=label))
 
 
 def load_preset_inputs(name: str) -> None:
@@ -225,7 +230,7 @@ def reset_data(key: str) -> None:
     safe in a callback. Refused, with a notice, when the rest no longer fits (e.g. a price
     entered for a code the shipped table lacks)."""
     if not _fits(**{key: None}):
-        notice("warning", "Nothing was reset: the rest of the scenario does not fit the shipped data.")
+        notice("warning", _("Nothing was reset: the rest of the scenario does not fit the shipped data."))
         return
     st.session_state[key] = None
     st.session_state["data_rev"] += 1

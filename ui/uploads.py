@@ -10,6 +10,7 @@ import streamlit as st
 from calculator.errors import InputError
 from calculator.io import price_metadata_from_bytes, price_table_from_bytes, scenario_from_bytes
 from calculator.models import PriceTable, Scenario
+from ui.i18n import _
 from ui.state import notice, restore_scenario, use_price_table
 
 # The same limit as ``server.maxUploadSize`` in .streamlit/config.toml, checked again here.
@@ -61,7 +62,12 @@ def use_uploaded_table(table_key: str, metadata_key: str) -> None:
         st.session_state["upload_problems"] = error
         return
     st.session_state["data_rev"] += 1
-    notice("success", f"Now using the price table {table.label or table.name} ({len(table.rows)} items).")
+    notice(
+        "success",
+        _("Now using the price table {table} ({count} items).").format(
+            table=_(table.label or table.name), count=len(table.rows)
+        ),
+    )
 
 
 def load_uploaded_scenario(key: str) -> None:
@@ -75,5 +81,5 @@ def load_uploaded_scenario(key: str) -> None:
     except InputError as error:
         st.session_state["scenario_problems"] = error
         return
-    restore_scenario(scenario, f"the file {upload[1]}")
-    notice("success", f"Loaded the scenario from {upload[1]}.")
+    restore_scenario(scenario, _("the file {name}").format(name=upload[1]))
+    notice("success", _("Loaded the scenario from {name}.").format(name=upload[1]))

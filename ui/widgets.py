@@ -17,11 +17,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from calculator.errors import CostModelError, InputError
-from calculator.formatting import format_money, format_percent
 from calculator.inputs import effective_price
 from calculator.models import Scenario
 from calculator.presentation import DISCLAIMER, frame_csv
-from ui import engine
+from ui import engine, i18n
+from ui.i18n import _, translate_now
 from ui.state import load_preset_inputs, now
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]<>()#+-.!|~$=:")
@@ -36,12 +36,14 @@ def md(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
 
 
-def money(amount: float | None, currency: str) -> str:
-    return format_money(amount, currency)
+def money(amount: float | None, currency: str, *, cents: bool = False) -> str:
+    """Money in the session's language (Babel)."""
+    return i18n.money(amount, currency, cents=cents)
 
 
 def percent(p: float | None) -> str:
-    return format_percent(p)
+    """A probability as a whole percentage in the session's language (Babel)."""
+    return i18n.share(p)
 
 
 def hashed(file_name: str) -> str:
@@ -54,7 +56,7 @@ def hashed(file_name: str) -> str:
 
 
 def disclaimer() -> None:
-    st.caption(md(DISCLAIMER))
+    st.caption(md(_(DISCLAIMER)))
 
 
 def show_error(error: CostModelError) -> None:
@@ -94,16 +96,17 @@ def preset_selector(page: str) -> None:
     """The preset choice (coverage): loading one resets the plan and travel inputs."""
     presets = now().presets
     key = f"{page}_preset"
+    tr = translate_now()  # bound now: AppTest may call format_func after the rerun
     if key not in st.session_state:
         st.session_state[key] = st.session_state["preset"]
     st.selectbox(
-        "Your coverage",
+        _("Your coverage"),
         list(presets),
-        format_func=lambda name: engine.preset_label(presets, name),
+        format_func=lambda name: tr(engine.preset_label(presets, name)),
         key=key,
         on_change=_on_preset_change,
         args=(key,),
-        help="A starting point: choosing one fills in a typical plan, which you can then change.",
+        help=_("A starting point: choosing one fills in a typical plan, which you can then change."),
     )
 
 
@@ -132,11 +135,11 @@ def show_chart(
     st.plotly_chart(fig, key=f"{key}_chart", alt=alt, config={"displaylogo": False})
     if caption:
         st.caption(md(caption))
-    with st.expander("The numbers in this chart"):
+    with st.expander(_("The numbers in this chart")):
         st.dataframe(table if table is not None else data, hide_index=True, key=f"{key}_table")
     if downloads:
         st.download_button(
-            "Download the chart data (CSV)",
+            _("Download the chart data (CSV)"),
             frame_csv(data),
             file_name=hashed(file_name),
             mime="text/csv",
@@ -150,7 +153,7 @@ def show_problems(error: InputError, intro: str) -> None:
     """An error box listing every problem (one line per bad row or field), as plain text."""
     problems = error.problems or [str(error)]
     lines = "\n".join(f"- {md(p)}" for p in problems[:50])
-    more = f"\n\n…and {len(problems) - 50} more." if len(problems) > 50 else ""
+    more = "\n\n" + _("…and {count} more.").format(count=len(problems) - 50) if len(problems) > 50 else ""
     st.error(f"{md(intro)}\n\n{lines}{more}", icon=":material/error:")
 
 
@@ -200,29 +203,35 @@ def price_override_editor(page: str, scenario: Scenario) -> None:
                     used.setdefault(item.code)
     codes = list(used) + [row.code for row in table.rows if row.code not in used]
     code_key = f"{page}_override_code"
+    tr = translate_now()
     code = st.selectbox(
-        "Item",
+        _("Item"),
         codes,
-        format_func=lambda c: f"{c} · {table.row(c).description}",
+        format_func=lambda c: f"{c} · {tr(table.row(c).description)}",
         key=code_key,
     )
     current, origin = effective_price(scenario, code)
     price_key = f"{page}_override_price_{code}"
     st.number_input(
-        f"Price ({currency})",
+        _("Price ({currency})").format(currency=currency),
         min_value=0.0,
         max_value=1_000_000.0,
         value=float(current),
         step=5.0,
         key=price_key,
-        help="Replaces the table's price for this item wherever it is billed (covered or not).",
+        help=_("Replaces the table's price for this item wherever it is billed (covered or not)."),
     )
-    st.caption(md(f"Now used: {format_money(current, currency, cents=True)} ({origin})."))
+    # ``origin`` is "your price" or "<schedule> price" (calculator.inputs.effective_price).
+    schedule = origin.removesuffix(" price").replace(" ", "_")
+    where = _("your price") if origin == "your price" else _("{schedule} price").format(schedule=_(schedule))
+    st.caption(
+        md(_("Now used: {amount} ({origin}).").format(amount=money(current, currency, cents=True), origin=where))
+    )
     left, right = st.columns(2)
-    left.button("Use this price", key=f"{page}_override_apply", on_click=_apply_override, args=(code_key, price_key))
+    left.button(_("Use this price"), key=f"{page}_override_apply", on_click=_apply_override, args=(code_key, price_key))
     if st.session_state["price_overrides"]:
-        right.button("Reset all prices", key=f"{page}_override_reset", on_click=_reset_overrides)
+        right.button(_("Reset all prices"), key=f"{page}_override_reset", on_click=_reset_overrides)
         entered = ", ".join(
-            f"{c}: {format_money(v, currency, cents=True)}" for c, v in st.session_state["price_overrides"].items()
+            f"{c}: {money(v, currency, cents=True)}" for c, v in st.session_state["price_overrides"].items()
         )
-        st.caption(md(f"Your prices: {entered}"))
+        st.caption(md(_("Your prices: {entered}").format(entered=entered)))

@@ -37,12 +37,17 @@ from .fields import (
     BillingCode,
     Choice,
     Count,
+    Days,
     Document,
     Evidence,
+    Hours,
     Identifier,
     NonEmptyText,
     Probability,
+    Qaly,
     Text,
+    Units,
+    Weeks,
     bounded,
     problem,
 )
@@ -213,14 +218,14 @@ class InlinePriceTableDoc(PriceMetadataDoc):
 
 class ItemDoc(Document):
     code: BillingCode
-    units: Amount = 1.0
+    units: Units = 1.0
 
 
 class VisitDoc(Document):
     name: NonEmptyText
     kind: VisitKind
     count: Count = 1.0
-    hours: Amount = 0.0
+    hours: Hours = 0.0
     travel: Annotated[bool, Strict()] = True
     items: list[ItemDoc]
     notes: Text = ""
@@ -242,10 +247,10 @@ class PathwayDoc(Document):
     response_probability: Probability
     on_failure: Identifier | None = None
     escalation_probability: Probability = 1.0
-    work_days_lost: Amount = 0.0
+    work_days_lost: Days = 0.0
     adverse_events: list[AdverseEventDoc] = Field(default_factory=list)
-    weeks: Amount = 0.0
-    qaly_gain: Amount | None = None
+    weeks: Weeks = 0.0
+    qaly_gain: Qaly | None = None
     sources: list[str] = Field(default_factory=list)
     notes: Text = ""
 

@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    create_model,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -273,10 +274,30 @@ class UncertainCount(_Uncertain):
     high: NonNegative | None = None
 
 
+def _bounded_uncertain(kind: str, doc: str) -> type[_Uncertain]:
+    """An uncertain number whose value, low and high are bounded by ``LIMITS[kind]``."""
+    value = bounded(kind)
+    model = create_model(
+        f"Uncertain{kind.title().replace('_', '')}",
+        __base__=_Uncertain,
+        __doc__=doc,
+        value=(value, ...),
+        low=(value | None, None),
+        high=(value | None, None),
+    )
+    model.KIND = kind
+    return model
+
+
 _UNCERTAIN: dict[str, type[_Uncertain]] = {
     "amount": UncertainAmount,
     "probability": UncertainProbability,
     "visit_count": UncertainCount,
+    "weeks": _bounded_uncertain("weeks", "A duration in weeks with its uncertainty."),
+    "hours": _bounded_uncertain("hours", "A number of hours with its uncertainty."),
+    "units": _bounded_uncertain("units", "A number of billed units with its uncertainty."),
+    "days": _bounded_uncertain("days", "A number of days with its uncertainty."),
+    "qaly": _bounded_uncertain("qaly", "A QALY gain with its uncertainty."),
 }
 
 
@@ -307,7 +328,17 @@ if TYPE_CHECKING:  # the checker sees the values; pydantic sees the declarations
     Amount: TypeAlias = float | _Uncertain
     Probability: TypeAlias = float | _Uncertain
     Count: TypeAlias = float | _Uncertain
+    Weeks: TypeAlias = float | _Uncertain
+    Hours: TypeAlias = float | _Uncertain
+    Units: TypeAlias = float | _Uncertain
+    Days: TypeAlias = float | _Uncertain
+    Qaly: TypeAlias = float | _Uncertain
 else:
     Amount = uncertain("amount")
     Probability = uncertain("probability")
     Count = uncertain("visit_count")
+    Weeks = uncertain("weeks")
+    Hours = uncertain("hours")
+    Units = uncertain("units")
+    Days = uncertain("days")
+    Qaly = uncertain("qaly")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..limits import MAX_DEPTH, MAX_FILE_BYTES
+from ..nesting import check_nesting
 
 __all__ = ["DATA_DIR", "decode_text", "load_document", "parse_document", "read_file_bytes", "shipped_names"]
 
@@ -69,7 +70,12 @@ def _check_depth(document: Any, source: str) -> None:
 
 
 def parse_document(text: str, source: str, fmt: str) -> Any:
-    """Parse JSON (duplicate keys refused) or TOML text; syntax errors name the line."""
+    """Parse JSON (duplicate keys refused) or TOML text; syntax errors name the line.
+
+    The nesting is checked on the text first, in linear time: the parsers recurse per level and a
+    few thousand levels end in a RecursionError, not a message.
+    """
+    check_nesting(text, source, fmt)
     if fmt == "toml":
         try:
             document = tomllib.loads(text)

@@ -22,9 +22,10 @@ from ..errors import InputError
 from ..formats import InlinePriceTableDoc, PriceMetadataDoc, input_error
 from ..formats.convert import metadata_model, price_rows_model
 from ..formats.fields import check_number
-from ..limits import LIMITS, MAX_FILE_BYTES, MAX_ROWS
+from ..inert import read_csv_comment, undo_inert
+from ..limits import LIMITS, MAX_ROWS
 from ..models import CATEGORIES, EVIDENCE_TAGS, PriceRow, PriceTable
-from .files import decode_text, parse_document, read_file_bytes, too_big
+from .files import decode_text, parse_document, read_file_bytes
 
 __all__ = [
     "inline_price_table",
@@ -108,8 +109,9 @@ def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[tuple[int, l
     lines = text.splitlines()
     header_meta: dict[str, Any] = {}
     first = 0
-    while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
-        body = lines[first].lstrip("#").strip()
+    while first < len(lines) and (read_csv_comment(lines[first]) is not None or not lines[first].strip()):
+        # A comment may be quoted ("# label: A, B") so a spreadsheet keeps it in one inert cell.
+        body = (read_csv_comment(lines[first]) or "").strip()
         if body:
             # Known metadata keys are read; any other comment line is just a comment.
             match = re.match(r"([A-Za-z_]+)\s*[:=]\s*(.*)", body)
@@ -127,31 +129,11 @@ def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[tuple[int, l
 
 
 def _xlsx_rows(data: bytes, source: str) -> tuple[dict[str, Any], list[tuple[int, list[Any]]]]:
-    import zipfile
+    """The ``prices`` sheet (else the first) and the ``metadata`` sheet, read within the caps of
+    :mod:`calculator.input_limits` before any row is kept (zip sizes, ratio, declared dimension)."""
+    from ..safe_xlsx import xlsx_rows
 
-    from openpyxl import load_workbook
-
-    if len(data) > MAX_FILE_BYTES:
-        raise too_big(source, len(data))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(
-            source, "", "an Excel .xlsx workbook", found_text=f"a file Excel cannot read ({exc})"
-        ) from None
-    sheet = workbook["prices"] if "prices" in workbook.sheetnames else workbook.worksheets[0]
-    rows: list[tuple[int, list[Any]]] = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if number > MAX_ROWS + 1:
-            raise InputError(source, "", f"at most {MAX_ROWS:,} rows", found_text="more")
-        rows.append((number, ["" if v is None else v for v in values]))
-    header_meta: dict[str, Any] = {}
-    if "metadata" in workbook.sheetnames:
-        for values in workbook["metadata"].iter_rows(values_only=True):
-            if values and values[0] is not None and len(values) > 1 and values[1] is not None:
-                header_meta[str(values[0]).strip().lower()] = str(values[1]).strip()
-    workbook.close()
-    return header_meta, rows
+    return xlsx_rows(data, source)
 
 
 def _price_table_from_rows(
@@ -202,10 +184,7 @@ def _is_blank(cell: Any) -> bool:
 def _cell_text(cell: Any) -> str:
     """A text cell, with the apostrophe our own CSV export adds before formula-like text removed
     (so an exported table reads back exactly)."""
-    text = "" if _is_blank(cell) else str(cell).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
-        return text[1:]
-    return text
+    return undo_inert("" if _is_blank(cell) else str(cell).strip())
 
 
 def _cell_number(cell: Any) -> Any:

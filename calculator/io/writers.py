@@ -15,8 +15,8 @@ import io
 import json
 from typing import Any
 
-from ..exports import neutralise, to_csv
 from ..formats.convert import param_doc, pathway_set_doc, price_table_doc, scenario_doc
+from ..inert import inert_cell, inert_csv, inert_row
 from ..models import Param, PathwaySet, PriceTable, Scenario
 from .files import DATA_DIR, shipped_names
 from .prices import load_price_table
@@ -76,13 +76,9 @@ def price_table_rows(table: PriceTable) -> tuple[list[str], list[list[Any]]]:
 
 def price_table_to_csv(table: PriceTable) -> str:
     """CSV with a ``# key: value`` header block for the metadata the loader reads back."""
-    lines = []
-    for key in ("label", "currency", "region", "year"):
-        value = " ".join(str(getattr(table, key)).split())
-        if value:
-            lines.append(f"# {key}: {value}\n")
     header, rows = price_table_rows(table)
-    return "".join(lines) + to_csv(header, rows)
+    comments = {key: getattr(table, key) for key in ("label", "currency", "region", "year")}
+    return inert_csv(header, rows, comments)
 
 
 def price_table_to_xlsx(table: PriceTable) -> bytes:
@@ -93,13 +89,13 @@ def price_table_to_xlsx(table: PriceTable) -> bytes:
     sheet = workbook.active
     sheet.title = "prices"
     header, rows = price_table_rows(table)
-    sheet.append(header)
+    sheet.append(inert_row(header))  # a schedule named =HYPERLINK(...) stays text
     for row in rows:
         # Codes stay text so 97110 does not turn into a number; formula-like text is neutralised.
-        sheet.append([neutralise(cell) if isinstance(cell, str) else cell for cell in row])
+        sheet.append(inert_row(row))
     meta = workbook.create_sheet("metadata")
     for key in ("label", "currency", "region", "year", "description"):
-        meta.append([key, neutralise(str(getattr(table, key)))])
+        meta.append([key, inert_cell(str(getattr(table, key)))])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
