@@ -261,11 +261,21 @@ with st.expander(_("Costs across the country (map)"), icon=":material/map:"):
             difference=bool(minus),
             value_label=_("Difference") if minus else _("Patient pays"),
         )
+        local = values[values["region"] != "national"].sort_values("value", kind="stable")
+        cheapest, dearest = local.iloc[0], local.iloc[-1]
+        summary = _("Lowest: {low} in {low_place}; highest: {high} in {high_place}.").format(
+            low=widgets.money(float(cheapest["value"]), currency),
+            low_place=f"{cheapest['locality']} ({cheapest['region']})",
+            high=widgets.money(float(dearest["value"]), currency),
+            high_place=f"{dearest['locality']} ({dearest['region']})",
+        )
         st.plotly_chart(
             figure,
             key=f"{PAGE}_map_chart",
             config={"displaylogo": False},
+            alt=_("Map of the states coloured by what the patient pays. {summary}").format(summary=summary),
         )
+        st.caption(md(summary))
         table = money_columns(states, ["value", "low", "high"], currency, lang()).rename(
             columns={
                 "state": _("State"),

@@ -926,7 +926,11 @@ def region_map(
                 "cmin": low,
                 "cmax": high,
                 "line": {"width": 1, "color": "#ffffff"},
-                "colorbar": {"title": {"text": f"{value_label} ({currency})"}, "tickformat": ",.0f"},
+                # Cents when the states differ by little, so the ticks do not all read the same.
+                "colorbar": {
+                    "title": {"text": f"{value_label} ({currency})"},
+                    "tickformat": ",.0f" if span >= 20 else ",.2f",
+                },
             },
             hovertext=hover,
             hoverinfo="text",

@@ -63,3 +63,11 @@ def test_difference_uses_a_scale_centred_on_zero():
 def test_tile_labels_contrast_with_their_fill():
     assert charts._readable_text("#08306b") == "#ffffff"  # dark blue: white text
     assert charts._readable_text("rgb(247, 251, 255)") == "#000000"  # near white: black text
+
+
+def test_colour_bar_shows_cents_when_states_differ_by_little():
+    frame = pd.DataFrame(
+        {"state": ["AL", "NY"], "value": [498.1, 498.9], "mapped": ["a", "b"], "low": [498.1, 498.2],
+         "high": [498.1, 498.9], "localities": [1, 5]}
+    )  # fmt: skip
+    assert charts.region_map(frame, "USD", "t").data[0].marker.colorbar.tickformat == ",.2f"
