@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_FILE_WATCHER_TYPE := none
 
-.PHONY: run test test-fast bench lint format clean i18n serve load nginx
+.PHONY: run test test-fast bench bench-rerun lint format clean i18n serve load nginx
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
 		echo "nginx is missing: installing Debian's nginx"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
+# CPU of one rerun of each page after a widget change (median ms; issue 12 item 5).
+bench-rerun: $(STAMP)
+	STREAMLIT_LOGGER_LEVEL=error $(BIN)/python bench/rerun.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -37,7 +37,11 @@ __all__ = [
     "proposal_mix",
 ]
 
+# The bounds of a budget block, from the one limits table (the app's form uses the same ones).
 MAX_YEARS = int(LIMITS["budget_years"].maximum or 0)
+MAX_MEMBERS = int(LIMITS["members"].maximum or 0)
+MAX_EPISODES_PER_1000 = float(LIMITS["episodes_per_1000"].maximum or 0)
+MIN_GROWTH, MAX_GROWTH = float(LIMITS["growth"].minimum or 0), float(LIMITS["growth"].maximum or 0)
 DEFAULTS_FILE = DATA_DIR / "budget-defaults.toml"
 
 
@@ -133,6 +137,12 @@ def check_mixes(
     if problems:
         raise InputError.from_problems(problems)
     return inputs
+
+
+# The bounds of a budget block (the app's form uses the same ones).
+MAX_MEMBERS = 1_000_000_000
+MAX_EPISODES_PER_1000 = 1_000.0
+MIN_GROWTH, MAX_GROWTH = -0.5, 1.0
 
 
 def budget_inputs_from_dict(

@@ -512,7 +512,7 @@ class _Evaluator:
                 # Visits beyond a visit limit are billed at the uncovered schedule; spread the
                 # group's actual allowed amount over the categories in proportion.
                 listed = _scalar(count * (covered + uncovered))
-                scale = _scalar(allowed) / listed if listed else 0.0
+                billed = _scalar(allowed)
                 lines.append(
                     VisitLine(
                         pathway=pathway.id,
@@ -525,7 +525,12 @@ class _Evaluator:
                         indirect=_scalar(indirect),
                         start_week=_scalar(start_week),
                         weeks=_scalar(weeks),
-                        by_category=tuple((c, _scalar(count * a) * scale) for c, a in by_category.items()),
+                        # Each category's share of the listed amount (≤ 1) times what was billed: the
+                        # share first, so a tiny listed amount cannot overflow the ratio.
+                        by_category=tuple(
+                            (c, (_scalar(count * a) / listed) * billed if listed else 0.0)
+                            for c, a in by_category.items()
+                        ),
                     )
                 )
         work, adverse = self.pathway_extras(pathway)

@@ -39,6 +39,7 @@ MAX_ROWS = 20_000  # price rows in one table
 MAX_DRAWS = 1_000_000  # probabilistic draws
 MAX_VISIT_COUNT = 1_000  # visits of one kind in one pathway
 MAX_PATHWAYS = 200  # pathways in one set
+MAX_SEED = 2**63 - 1  # numpy's generator takes any non-negative int; a signed 64-bit one keeps files portable
 MAX_MONEY = 10_000_000.0  # any one amount of money: far above any episode, far below overflow
 MAX_WEEKS = 520  # a pathway of ten years is already far beyond an episode of back pain
 MAX_DEPTH = 32  # nesting of objects and lists in a JSON or TOML file (a scenario needs about 8)
@@ -58,7 +59,7 @@ LIMITS: dict[str, Bound] = {
     "visit_limit": Bound(0.0, MAX_VISIT_COUNT * 10, whole=True),
     "price_spread": Bound(0.0, 1.0, maximum_exclusive=True, phrase="a fraction below 1 (0.25 means ±25%)"),
     "draws": Bound(0.0, MAX_DRAWS, whole=True),
-    "seed": Bound(0.0, 2**63 - 1, whole=True),
+    "seed": Bound(0.0, MAX_SEED, whole=True),
     "pathways": Bound(1, MAX_PATHWAYS, whole=True),
     # Budget inputs (SPEC §4.7).
     "members": Bound(1, 1e9, whole=True),

@@ -75,6 +75,7 @@ def _build(presets: Mapping[str, Scenario]) -> Rerun:
     try:
         scenario = compose(state_snapshot(), preset)
         hash_ = input_hash(scenario)
+        engine.remember(scenario, hash_)  # the cached engine calls key on it (no hashing of the object)
     except CostModelError as problem:
         error = problem
     return Rerun(presets, state["preset"], preset, start, base, scenario, error, hash_)

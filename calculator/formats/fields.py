@@ -74,8 +74,10 @@ def check_number(raw: object, bound: Bound, *, probability: bool = False) -> flo
     if not math.isfinite(value):
         raise problem("a finite number", found_text=describe_found(raw))
     low, high = bound.minimum, bound.maximum
-    below = low is not None and value < low
-    above = high is not None and (value >= high if bound.maximum_exclusive else value > high)
+    # A whole number is compared exactly: float(2**63 - 1) rounds up past the seed's own maximum.
+    exact: float = raw if isinstance(raw, int) else value
+    below = low is not None and exact < low
+    above = high is not None and (exact >= high if bound.maximum_exclusive else exact > high)
     if (probability and (below or above)) or (bound.phrase and above):
         raise problem(bound.phrase, raw)
     # Budget-style ranges read "from 1 to 5"; counts read "non-negative" and "at most 1,000".
@@ -88,7 +90,7 @@ def check_number(raw: object, bound: Bound, *, probability: bool = False) -> flo
         raise problem("a whole number", raw)
     if above:
         raise problem(f"a number of at most {high:,.0f}", raw)
-    return value
+    return raw if bound.whole and isinstance(raw, int) else value
 
 
 def number_schema(bound: Bound) -> dict[str, Any]:

@@ -16,7 +16,7 @@ The formats themselves are declared in :mod:`calculator.formats`.
 from __future__ import annotations
 
 from ..formats import SCHEMA_VERSIONS
-from ..limits import MAX_DRAWS, MAX_FILE_BYTES, MAX_PATHWAYS, MAX_ROWS, MAX_VISIT_COUNT
+from ..limits import MAX_DRAWS, MAX_FILE_BYTES, MAX_PATHWAYS, MAX_ROWS, MAX_SEED, MAX_VISIT_COUNT
 from .files import DATA_DIR, decode_text, load_document, parse_document, read_file_bytes, shipped_names
 from .prices import (
     load_price_metadata,
@@ -38,6 +38,7 @@ from .scenarios import (
 __all__ = [
     "DATA_DIR",
     "MAX_DRAWS",
+    "MAX_SEED",
     "MAX_FILE_BYTES",
     "MAX_PATHWAYS",
     "MAX_ROWS",
