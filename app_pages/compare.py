@@ -233,12 +233,12 @@ with st.expander(_("Costs across the country (map)"), icon=":material/map:"):
         shown = (
             pick.selectbox(_("Option"), ids, format_func=lambda o: labels.get(o, o), key=f"{PAGE}_map_option") or ids[0]
         )
-        others = ["", *(o for o in ids if o != shown)]
-        widgets.keep_valid(f"{PAGE}_map_minus", others)
+        others = {"": _("nothing: its own cost"), **{o: labels.get(o, o) for o in ids if o != shown}}
+        widgets.keep_valid(f"{PAGE}_map_minus", list(others))
         minus = against.selectbox(
             _("Minus (optional)"),
-            others,
-            format_func=lambda o: _("nothing: its own cost") if not o else labels.get(o, o),
+            list(others),
+            format_func=others.__getitem__,
             key=f"{PAGE}_map_minus",
         )
         with st.spinner(_("Costing every region…")):

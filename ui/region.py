@@ -80,10 +80,12 @@ def region_picker(page: str, *, compact: bool = False) -> str:
     if code != _US and st.session_state.get(locality_key) != region:
         st.session_state[locality_key] = region
     columns = [st.container()] * 2 if compact else st.columns(2)
+    # Labels translated now: a format function runs again later, outside this session's language.
+    state_names = {_US: _("United States (national amounts)"), **{c: STATE_NAMES.get(c, c) for c in by_state}}
     columns[0].selectbox(
         _("Your state (for prices)"),
-        [_US, *by_state],
-        format_func=lambda c: _("United States (national amounts)") if c == _US else STATE_NAMES.get(c, c),
+        list(state_names),
+        format_func=state_names.__getitem__,
         key=state_key,
         on_change=_choose_state,
         args=(page,),
