@@ -125,3 +125,21 @@ def test_reduction_never_makes_a_visit_cheaper_than_its_most_expensive_unit(item
     full = sum(n * price for n, price, _ in items)
     dearest = max((price for n, price, _ in items if n > 0), default=0.0)
     assert dearest - 1e-9 <= total <= full + 1e-9
+
+
+def test_scaling_every_price_scales_the_reduced_visit():
+    # Every price x 1.1 in a draw: each amount keeps its share, so the visit is 1.1 x 71.33.
+    s = one_visit({"97110": 2, "97140": 1})
+    draws = {"price/medicare/97110": np.array([28.79 * 1.1]), "price/medicare/97140": np.array([27.17 * 1.1])}
+    assert evaluate(s, draws)["pt"]["expected"]["allowed"] == pytest.approx([1.1 * 71.33])
+
+
+def test_psa_of_a_shipped_medicare_scenario_runs_with_the_reduction():
+    from calculator.io import DATA_DIR, load_scenario
+    from calculator.uncertainty import run_psa
+
+    scenario = load_scenario(DATA_DIR / "scenarios" / "medicare.json")
+    psa = run_psa(scenario, draws=400, seed=3)
+    mean = psa.to_dict()["options"]["physical_therapy"]["allowed"]["mean"]
+    base = compare(scenario).option("physical_therapy").expected.allowed
+    assert mean == pytest.approx(base, rel=0.05)
