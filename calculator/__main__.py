@@ -544,7 +544,8 @@ def comparison_table(result: Comparison, psa: Any = None) -> str:
         )
 
     plan = "self-pay" if scenario.insurance is None else f"{scenario.schedule} prices with the plan's cost sharing"
-    out = [f"{scenario.label or scenario.name}: {plan}; {currency}; expected per episode", line(rows[0])]
+    where = f"; prices of {scenario.prices.region}" if scenario.region != "national" else ""
+    out = [f"{scenario.label or scenario.name}: {plan}; {currency}{where}; expected per episode", line(rows[0])]
     out.append("  ".join("-" * w for w in widths))
     out += [line(r) for r in rows[1:]]
     if psa is not None:
