@@ -79,3 +79,16 @@ def test_methods_lists_the_scenarios_sources_by_the_handouts_ids():
     assert all(isinstance(link, str) for link in listed["Link or identifier"])  # text, never a link column
     handout_ids = [line.split(" — ")[0] for line in handout_sources(scenario, bibliography)]
     assert handout_ids == ids
+
+
+def test_price_tables_page_shows_the_regions_table(compare_page):
+    at = compare_page
+    at.selectbox(key="compare_region_state").set_value("NY").run()
+    at.selectbox(key="compare_region_locality").set_value("NY-01").run()
+    at.switch_page("app_pages/price_tables.py").run()
+    assert not at.exception
+    shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.text_input] if e.value)
+    tables = [d.value for d in at.dataframe] + [getattr(d, "value", None) for d in at.get("arrow_data_frame")]
+    assert "Manhattan" in shown or any(
+        t is not None and "97110" in t.to_string() and "32.26" in t.to_string() for t in tables
+    )
