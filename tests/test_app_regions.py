@@ -87,8 +87,4 @@ def test_price_tables_page_shows_the_regions_table(compare_page):
     at.selectbox(key="compare_region_locality").set_value("NY-01").run()
     at.switch_page("app_pages/price_tables.py").run()
     assert not at.exception
-    shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.text_input] if e.value)
-    tables = [d.value for d in at.dataframe] + [getattr(d, "value", None) for d in at.get("arrow_data_frame")]
-    assert "Manhattan" in shown or any(
-        t is not None and "97110" in t.to_string() and "32.26" in t.to_string() for t in tables
-    )
+    assert any("Manhattan" in h.value for h in at.subheader)  # the table's label names the locality
