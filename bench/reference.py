@@ -10,6 +10,8 @@ caches: what a careful analyst would write first.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from calculator.costing import parameters
@@ -135,7 +137,7 @@ def reference_psa(scenario: Scenario, draws: int, seed: int) -> dict:
         results[option] = (expected, qaly, np.concatenate(branch_patient), np.concatenate(branch_probability))
 
     options = list(scenario.compare)
-    out = {"summary": {}, "p_cheapest": {}, "out_of_pocket": {}}
+    out: dict[str, dict[str, Any]] = {"summary": {}, "p_cheapest": {}, "out_of_pocket": {}}
     for perspective in ("patient", "insurer", "allowed", "societal"):
         costs = np.stack([results[o][0][perspective] for o in options], axis=1)
         lowest = costs.min(axis=1, keepdims=True)

@@ -257,7 +257,7 @@ def main() -> None:
     print(f"deterministic compare: {best_of(lambda: compare(scenario), 20) * 1e3:8.2f} ms")
     psa_against_reference(scenario, 300_000, 2 if args.quick else 5)
     for draws in (10_000, 100_000):
-        seconds = best_of(lambda d=draws: run_psa(scenario, d, seed=1), 5)
+        seconds = best_of(lambda d=draws: run_psa(scenario, d, seed=1), 5)  # type: ignore[misc]
         print(f"PSA {draws:>9,} draws: {seconds * 1e3:9.1f} ms")
     if not args.quick:
         memory_at(1_000_000)

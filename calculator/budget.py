@@ -6,6 +6,10 @@ expected cost of starting with an option (escalation included) comes from
 :func:`calculator.costing.compare`. Comparing the current mix with a proposed one gives the
 yearly total, the difference and the per-member-per-month (PMPM) difference, for the plan and,
 separately, for the members' own out-of-pocket share.
+
+It is a little over 400 lines because it holds the budget question whole: the validated inputs,
+the sourced default mix and proposal (``data/budget-defaults.toml``), the yearly arithmetic and
+the result's table, JSON and CSV forms.
 """
 
 from __future__ import annotations

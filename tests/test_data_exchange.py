@@ -208,13 +208,16 @@ class TestReview:
         by_id = {c.id: c for c in review.changes}
         assert set(by_id) == {"insurance/deductible", "pathway/dry_needling/visit/1/count"}
         sessions = by_id["pathway/dry_needling/visit/1/count"]
+        assert sessions.old is not None and sessions.new is not None and sessions.effect is not None
         assert (sessions.old.value, sessions.new.value) == (5.0, 3.0)
         # Two fewer needling sessions: each is $40 cash for the needling (uncovered) plus a $40
         # therapy copay → the patient saves about $160 on dry needling and nothing elsewhere.
         assert sessions.effect["patient"]["dry_needling"] == pytest.approx(-160.0)
         assert sessions.effect["patient"]["medication"] == 0
         # A higher deductible never lowers what the patient pays.
-        assert all(v >= 0 for v in by_id["insurance/deductible"].effect["patient"].values())
+        deductible_effect = by_id["insurance/deductible"].effect
+        assert deductible_effect is not None
+        assert all(v >= 0 for v in deductible_effect["patient"].values())
         assert review.total_effect["patient"]["dry_needling"] < 0
         assert {r["id"] for r in review.to_rows()} == set(by_id)
 
@@ -325,7 +328,7 @@ class TestTableEditing:
         blank = math.nan
         mppr = [blank] * 3
         new_row = ["NEW", "New item", "other", "each", 1.0, 2.0, 3.0, *mppr, "clinic", "2026", blank, blank]
-        frame.loc[len(frame)] = new_row
+        frame.loc[len(frame)] = new_row  # type: ignore[assignment]
         table = price_table_from_frame(frame, name="edited")
         assert table.row("NEW").evidence == "" and table.row("NEW").note == ""
         frame.loc[len(frame) - 1, "category"] = math.nan

@@ -129,6 +129,7 @@ class TestPsa:
         assert ((stacked >= 0) & (stacked <= 1)).all()
         assert stacked.sum(axis=1) == pytest.approx(np.ones(len(wtp)))
         # Direct count: share of draws where the option has the highest net monetary benefit.
+        assert result.qaly is not None
         nmb = 50_000.0 * result.qaly - result.samples["allowed"]
         assert list(result.net_monetary_benefit(50_000.0).values()) == pytest.approx(nmb.mean(axis=0))
         direct = np.bincount(nmb.argmax(axis=1), minlength=len(result.options)) / result.draws

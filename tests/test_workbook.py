@@ -102,7 +102,9 @@ def test_results_json_and_draws(report):
 def test_parquet_draws_match_the_psa():
     pyarrow_parquet = pytest.importorskip("pyarrow.parquet")
     psa = run_psa(load_scenario(PPO), 200, seed=3)
-    table = pyarrow_parquet.read_table(io.BytesIO(psa_draws_parquet(psa)))
+    parquet = psa_draws_parquet(psa)
+    assert parquet is not None
+    table = pyarrow_parquet.read_table(io.BytesIO(parquet))
     assert table.num_rows == 200
     assert table.column("surgery.insurer").to_pylist() == list(psa.samples["insurer"][:, 3])
 
@@ -164,6 +166,7 @@ def test_results_json_without_optional_parts():
 @pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None, reason="no LibreOffice")
 def test_workbook_opens_in_libreoffice(report, tmp_path):
     office = shutil.which("libreoffice") or shutil.which("soffice")
+    assert office is not None
     done = subprocess.run(
         [office, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(report["xlsx"])],
         capture_output=True,

@@ -10,8 +10,9 @@ first visit computes once by itself (the probabilistic one with at most
 Each view is an ``st.fragment``: its own controls (an option, a willingness to pay, a number to
 vary) rerun only that view, and a view's controls never recompute another view's results. The
 numbers come from the engine (:mod:`calculator.uncertainty`, :mod:`calculator.budget`) and the
-frames from :mod:`calculator.analysis`; this module lays them out. It is about 500 lines
-because it holds the four views of one page section, each about 100 lines of layout.
+frames from :mod:`calculator.analysis`; this module lays them out. It is about 700 lines
+because it holds the four views of one page section (each about 150 lines of layout, in two
+languages) and the stale-results bookkeeping they share.
 
 Widget bounds are the loader's (:data:`calculator.io.MAX_DRAWS`, :data:`calculator.io.MAX_SEED`,
 :data:`calculator.budget.MAX_MEMBERS`, ...), so any scenario the loader accepts renders; the
