@@ -6,9 +6,16 @@ scenario composed once (:func:`ui.state.begin_rerun`); each page lives in ``app_
 that scenario with :func:`ui.state.now` and shows what the engine computes.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import engine, i18n, links, sidebar, state, widgets
+from ui.i18n import _
+
+# A local file: a ``:material/...:`` page icon makes the browser fetch the favicon from a Google
+# host, and nothing may leave the machine (SPEC §6).
+ICON = Path(__file__).parent / "static" / "icon.png"
 
 i18n.choose()  # the session's language, before anything is written
 presets = engine.shipped_presets()
@@ -19,26 +26,26 @@ state.begin_rerun(presets)
 embedded = bool(st.context.is_embedded)
 
 st.set_page_config(
-    page_title="Back pain treatment costs",
-    page_icon=":material/healing:",
+    page_title=_("Back pain treatment costs"),
+    page_icon=str(ICON),
     layout="wide",
     # Presentation mode (Compare options page) hides the sidebar for a clean view across a desk.
     initial_sidebar_state="collapsed" if st.session_state["presentation"] or embedded else "auto",
 )
 
 pages = {
-    "Patients": [
-        st.Page("app_pages/my_costs.py", title="My costs", icon=":material/person:", default=True),
+    _("Patients"): [
+        st.Page("app_pages/my_costs.py", title=_("My costs"), icon=":material/person:", default=True),
     ],
-    "Clinics": [
-        st.Page("app_pages/compare.py", title="Compare options", icon=":material/compare_arrows:"),
+    _("Clinics"): [
+        st.Page("app_pages/compare.py", title=_("Compare options"), icon=":material/compare_arrows:"),
     ],
-    "Payers and analysts": [
-        st.Page("app_pages/assumptions.py", title="Assumptions & sensitivity", icon=":material/tune:"),
-        st.Page("app_pages/price_tables.py", title="Price tables", icon=":material/table:"),
+    _("Payers and analysts"): [
+        st.Page("app_pages/assumptions.py", title=_("Assumptions & sensitivity"), icon=":material/tune:"),
+        st.Page("app_pages/price_tables.py", title=_("Price tables"), icon=":material/table:"),
     ],
-    "About": [
-        st.Page("app_pages/methods.py", title="Methods & sources", icon=":material/menu_book:"),
+    _("About"): [
+        st.Page("app_pages/methods.py", title=_("Methods & sources"), icon=":material/menu_book:"),
     ],
 }
 

@@ -493,7 +493,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
         position += count
         fig.add_trace(
             go.Scatter(
-                name=wrap(f"{label} ({count})", 48),
+                name=wrap(f"{label} ({count})", 36),
                 x=(index % per_row).tolist(),
                 y=(-(index // per_row)).tolist(),
                 mode="markers",
@@ -505,8 +505,14 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
     fig.update_xaxes(visible=False, range=[-0.6, per_row - 0.4], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-rows + 0.4, 0.6], scaleanchor="x", scaleratio=1, fixedrange=True)
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
-    _layout(fig, title, height=520)
-    fig.update_layout(legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1})
+    # The title names the option, often long: wrapped (a single line was cut off in a narrow
+    # column and on a phone), with the top margin grown to hold its lines.
+    wrapped = wrap(title, 34)
+    _layout(fig, wrapped, height=500 + 22 * wrapped.count("<br>"))
+    fig.update_layout(
+        legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1},
+        margin={"t": 50 + 22 * wrapped.count("<br>")},
+    )
     return fig
 
 
@@ -547,7 +553,7 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
                 text=marks,
                 textposition="outside",
                 cliponaxis=False,
-                customdata=[[format_money(e, currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)],
+                customdata=[[format_money(float(e), currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)],
                 hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>cost %{customdata[0]}<extra>"
                 + name
                 + "</extra>",
@@ -555,8 +561,35 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
         )
     fig.add_vline(x=base, line_color="#333333", line_width=1)
     fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, "Expected cost"))
+    fig.update_xaxes(range=_tornado_range(base, low, high, low_mark, high_mark))
     fig.update_yaxes(title={"text": ""}, automargin=True)
     return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
+
+
+def _tornado_range(
+    base: float, low: np.ndarray, high: np.ndarray, low_mark: Sequence[str], high_mark: Sequence[str]
+) -> list[float]:
+    """The tornado's x range with room for the text at the bar ends.
+
+    Text drawn outside a bar is not clipped to the plot (``cliponaxis=False``), so without room
+    a mark at a left end was drawn over the row labels. Each side gets 5% of the span, plus about
+    1.6% of the span per character of its longest mark (the plot is ~600 px wide and a character
+    ~7 px: 1.2%, rounded up for the margins).
+
+    >>> _tornado_range(500.0, np.array([300.0]), np.array([700.0]), ["cheapest: PT"], [""])
+    [203.2, 720.0]
+    """
+    ends = np.concatenate([low, high, [base]])
+    lo, hi = float(ends.min()), float(ends.max())
+    span = (hi - lo) or max(abs(base), 1.0)
+    left = right = 0.0
+    for value, mark in (*zip(low, low_mark, strict=True), *zip(high, high_mark, strict=True)):
+        room = 0.016 * span * len(mark if isinstance(mark, str) else "")
+        if value < base:
+            left = max(left, room)
+        else:
+            right = max(right, room)
+    return [lo - 0.05 * span - left, hi + 0.05 * span + right]
 
 
 def cost_distribution(
@@ -572,11 +605,14 @@ def cost_distribution(
     """
     fig = go.Figure()
     colors = option_colors(list(summary))
+    # Horizontal boxes: the option names sit on the y axis, one per row, so long names never
+    # collide (under each box, as x labels, they ran into each other at 1,366 px).
     for option, stats in summary.items():
         fig.add_trace(
             go.Box(
                 name=labels.get(option, option),
-                x=[wrap(labels.get(option, option))],
+                y=[wrap(labels.get(option, option), 28)],
+                orientation="h",
                 q1=[stats["q1"]],
                 median=[stats["median"]],
                 q3=[stats["q3"]],
@@ -585,12 +621,12 @@ def cost_distribution(
                 mean=[stats["mean"]],
                 marker_color=colors[option],
                 boxpoints=False,
-                hoverinfo="y+name",
+                hoverinfo="x+name",
             )
         )
-    fig.update_layout(yaxis=_money_axis(currency, "Expected cost per episode"))
-    fig.update_xaxes(title={"text": "Treatment started with"}, tickangle=0)
-    return _layout(fig, title, legend=False)
+    fig.update_layout(xaxis=_money_axis(currency, "Expected cost per episode"))
+    fig.update_yaxes(title={"text": ""}, automargin=True, autorange="reversed")  # the first option on top
+    return _layout(fig, title, legend=False, height=max(320, 140 + 60 * len(summary)))
 
 
 def p_cheapest_bars(p_cheapest: Mapping[str, float], labels: Mapping[str, str], title: str) -> go.Figure:
