@@ -57,6 +57,16 @@ notes = dict(table.schedule_notes)
 if notes:
     st.markdown("\n".join(f"- **{md(s)}**: {md(notes[s])}" for s in table.schedules if notes.get(s)))
 
+# Above the editor, with a line of text in between: below it, the editor's toolbar (shown on hover,
+# over the element above) covered this button.
+if st.session_state["price_table"] is not None:
+    st.button(
+        "Reset to the shipped table" if st.session_state["loaded"] is None else "Reset to the scenario's table",
+        key=f"{PAGE}_reset",
+        on_click=state.reset_data,
+        args=("price_table",),
+        icon=":material/restart_alt:",
+    )
 st.markdown("**Items** (edit any cell, add rows at the bottom, select rows to delete them)")
 key = widgets.editor_key(PAGE, "table")
 source = widgets.editor_source(key, lambda: table_frame(table))
@@ -105,7 +115,7 @@ st.caption(
         + ". Rows tagged U, A or M are assumptions, not sourced facts."
     )
 )
-left, right, reset = st.columns([1, 1, 1.2])
+left, right = st.columns(2)
 hash_ = context.input_hash
 left.download_button(
     "Download this table (CSV)",
@@ -125,14 +135,6 @@ right.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-if st.session_state["price_table"] is not None:
-    reset.button(
-        "Reset to the shipped table" if st.session_state["loaded"] is None else "Reset to the scenario's table",
-        key=f"{PAGE}_reset",
-        on_click=state.reset_data,
-        args=("price_table",),
-        icon=":material/restart_alt:",
-    )
 
 # ------------------------------------------------------------------------------------------
 # What differs from the shipped table

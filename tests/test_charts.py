@@ -189,8 +189,8 @@ class TestSensitivityCharts:
         assert list(high.text) == ["", "cheapest: PT"]
         assert "USD" in fig.layout.xaxis.title.text
         # Room on the right for the end label (it was drawn over the row labels on the left):
-        # span 700 - 300 = 400; 5% = 20; 12 characters x 1.6% x 400 = 76.8 → up to 796.8.
-        assert tuple(fig.layout.xaxis.range) == pytest.approx((280.0, 796.8))
+        # span 700 - 300 = 400; 5% = 20; 12 characters x 2.2% x 400 = 105.6 → up to 825.6.
+        assert tuple(fig.layout.xaxis.range) == pytest.approx((280.0, 825.6))
 
     def test_cost_distribution_is_one_box_per_option(self):
         stats = {
