@@ -6,8 +6,8 @@ from calculator import charts
 from calculator.errors import CostModelError
 from calculator.presentation import PERSPECTIVES, money_columns, scenario_caption
 from ui import engine, handout, state, widgets
-from ui.widgets import md
 from ui.i18n import _
+from ui.widgets import md
 
 PAGE = "compare"
 COST_VIEWS = ("patient", "insurer", "allowed")
