@@ -307,3 +307,48 @@ def test_chart_csv_is_spreadsheet_safe() -> None:
 
     data = presentation.frame_csv(pd.DataFrame({"label": ["=cmd()"], "cost": [-5.0]})).decode()
     assert data.splitlines() == ["label,cost", "'=cmd(),-5.0"]
+
+
+# --------------------------------------------------------------------------------------------
+# The handout from My costs: one call for both files, nothing fetched, the checklist carried
+
+
+def test_the_handout_looks_nothing_up_and_carries_the_checklist(monkeypatch) -> None:
+    import socket
+    import subprocess
+
+    from calculator import uncertainty
+    from ui import handout
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the handout tried to reach out: {args!r}")
+
+    # No connection and no browser process (kaleido's Chromium looked up outside hosts).
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    scenario = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    comparison = engine.run_compare(scenario)
+    psa = uncertainty.run_psa(scenario, 500, 1)
+    question = "I am or may be pregnant"
+    built = handout.build_handout(comparison, "0123456789", psa=psa, checklist=[question])
+    html = built["html"].decode()
+    assert question in html and "clinician" in html
+    assert "plotly" not in html.lower() and "<svg" in html
+    assert len(built["html"]) < 1_500_000
+    assert built["pdf"].startswith(b"%PDF")
+    assert "chart_in_pdf" not in built  # no "The PDF has no chart on this server" any more
+
+
+def test_the_copied_link_keeps_the_changes_and_the_language_but_not_embed() -> None:
+    from calculator.share import scenario_from_link
+    from ui import links
+
+    presets = engine.shipped_presets()
+    preset = presets["commercial-ppo"]
+    assert preset.insurance is not None
+    changed = apply_inputs(preset, {**inputs_from_scenario(preset), "deductible": 2500.0})
+    link = links.view_link(changed, "commercial-ppo", preset, "https://clinic.example/app/")
+    assert link.startswith("https://clinic.example/app/?s=") and "embed" not in link
+    token = link.split("?s=", 1)[1]
+    _, restored = scenario_from_link(token, presets)
+    assert restored.insurance is not None and restored.insurance.deductible.value == 2500.0

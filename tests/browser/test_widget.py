@@ -146,3 +146,32 @@ def test_the_copy_link_box_holds_the_view_and_has_a_copy_button(browser: Browser
     box.locator("pre").hover()
     expect(box.get_by_role("button", name="Copy to clipboard")).to_be_visible(timeout=TIMEOUT)
     context.close()
+
+
+def test_every_patient_control_is_reached_by_keyboard_with_a_visible_label(browser: Browser, app_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_url}/?embed=true")
+    _ready(page, "My costs")
+    reached: list[str] = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                """() => { const e = document.activeElement; if (!e) return '';
+                    const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].innerText)
+                        || e.innerText || '';
+                    return e.tagName + ':' + label.trim().slice(0, 80); }"""
+            )
+        )
+    text = "\n".join(reached)
+    for name in ("Your plan", "Your time and travel", "Starting with", "I am or may be pregnant", "Prepare the handout"):
+        assert name in text, (name, reached)
+    # The folded plan opens from the keyboard, and its inputs have their visible labels.
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Your plan").first.focus()
+    page.keyboard.press("Enter")
+    deductible = page.get_by_role("spinbutton", name="Deductible", exact=True)
+    expect(deductible).to_be_visible(timeout=TIMEOUT)
+    label = page.locator('[data-testid="stWidgetLabel"]').filter(has_text="Deductible").first
+    expect(label).to_be_visible()
+    context.close()
