@@ -107,5 +107,10 @@ def copy_link_box(page: str) -> None:
     link = view_link(context.scenario, context.preset_name, context.preset, url)
     with st.container(border=True, key=f"{page}_copy_link"):
         st.subheader(_("Link to these figures"), anchor=False)
-        st.caption(_("Copy it with the button at the right of the box, to open these figures again or share them."))
+        st.caption(
+            _(
+                "Copy it with the copy button at the right of the box (point at or tap the box to see it), to open "
+                "these figures again or share them."
+            )
+        )
         st.code(link, language=None, wrap_lines=True)

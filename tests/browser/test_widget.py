@@ -165,7 +165,13 @@ def test_every_patient_control_is_reached_by_keyboard_with_a_visible_label(brows
             )
         )
     text = "\n".join(reached)
-    for name in ("Your plan", "Your time and travel", "Starting with", "I am or may be pregnant", "Prepare the handout"):
+    for name in (
+        "Your plan",
+        "Your time and travel",
+        "Starting with",
+        "I am or may be pregnant",
+        "Prepare the handout",
+    ):
         assert name in text, (name, reached)
     # The folded plan opens from the keyboard, and its inputs have their visible labels.
     page.locator('[data-testid="stExpander"] summary').filter(has_text="Your plan").first.focus()
