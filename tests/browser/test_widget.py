@@ -181,3 +181,21 @@ def test_every_patient_control_is_reached_by_keyboard_with_a_visible_label(brows
     label = page.locator('[data-testid="stWidgetLabel"]').filter(has_text="Deductible").first
     expect(label).to_be_visible()
     context.close()
+
+
+def test_no_serious_violation_with_the_plan_open_an_item_ticked_and_the_handout_ready(
+    browser: Browser, app_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_url}/?embed=true")
+    _ready(page, "My costs")
+    page.get_by_text("I am or may be pregnant").click()
+    # The dry-needling card carries the checklist's result (as well as the checklist itself).
+    expect(page.get_by_text("Talk to a clinician before choosing dry needling")).to_have_count(2, timeout=TIMEOUT)
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Your plan").first.click()
+    page.get_by_role("button", name="Prepare the handout").click()
+    expect(page.get_by_role("button", name="Download the handout (PDF)")).to_be_visible(timeout=TIMEOUT)
+    violations = _axe(page)
+    context.close()
+    assert not violations, violations
