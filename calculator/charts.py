@@ -59,6 +59,8 @@ PAYERS: tuple[tuple[str, str, str], ...] = (
 #: Characters per line of an option name under a bar: four or five bars in half a 1,366 px page
 #: leave about 110 px each (at 18 the names ran into each other).
 TICK_WRAP = 12
+#: Characters per line of a chart title: a bold 14 px title fits about 44 in a 390 px phone column.
+TITLE_WRAP = 44
 
 CATEGORY_COLORS: dict[str, str] = {
     "visit": "#4e79a7",
@@ -112,9 +114,15 @@ def _money_axis(currency: str, title: str) -> dict[str, object]:
 def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | None = None) -> go.Figure:
     # The legend sits at the bottom of the figure (container coordinates, so plotly reserves room
     # for it): never over the title, whatever the number of entries.
+    # Plotly never wraps a title: a long one ran off the right edge in a phone-width column, so
+    # titles are wrapped at TITLE_WRAP characters (already wrapped ones are kept) and the top
+    # margin grows by a line for each extra line.
+    if "<br>" not in title:
+        title = wrap(title, TITLE_WRAP)
+    extra_lines = title.count("<br>")
     fig.update_layout(
         title={"text": title},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60 + 22 * extra_lines, "b": 10},
         legend={
             "orientation": "h",
             "yref": "container",
@@ -128,7 +136,7 @@ def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | No
         hoverlabel={"namelength": -1},
     )
     if height is not None:
-        fig.update_layout(height=height)
+        fig.update_layout(height=height + 22 * extra_lines)
     return fig
 
 
@@ -513,12 +521,8 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
     # The title names the option, often long: wrapped (a single line was cut off in a narrow
     # column and on a phone), with the top margin grown to hold its lines.
-    wrapped = wrap(title, 34)
-    _layout(fig, wrapped, height=500 + 22 * wrapped.count("<br>"))
-    fig.update_layout(
-        legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1},
-        margin={"t": 50 + 22 * wrapped.count("<br>")},
-    )
+    _layout(fig, wrap(title, 34), height=500)
+    fig.update_layout(legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1})
     return fig
 
 
@@ -536,7 +540,9 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str) -> go.F
     """
     frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
     full = frame["label"].astype(str).tolist()
-    labels = [wrap(label, 48, max_lines=2) for label in full]
+    # Two lines of 32 characters: at 48 the labels left the bars ~70 px on a phone (and three
+    # lines overlap in a 44 px row).
+    labels = [wrap(label, 32, max_lines=2) for label in full]
     low = frame["cost_low"].astype(float).to_numpy()
     high = frame["cost_high"].astype(float).to_numpy()
     low_text = frame["low_text"].tolist() if "low_text" in frame else [""] * len(frame)
@@ -619,7 +625,7 @@ def cost_distribution(
         fig.add_trace(
             go.Box(
                 name=labels.get(option, option),
-                y=[wrap(labels.get(option, option), 28)],
+                y=[wrap(labels.get(option, option), 22)],
                 orientation="h",
                 q1=[stats["q1"]],
                 median=[stats["median"]],

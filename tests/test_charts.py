@@ -168,7 +168,7 @@ class TestIconArray:
         fig = charts.icon_array([("Better", 100, "#1f77b4")], title)
         lines = fig.layout.title.text.split("<br>")
         assert len(lines) >= 2 and all(len(line) <= 34 for line in lines)
-        assert fig.layout.margin.t >= 50 + 22 * (len(lines) - 1)
+        assert fig.layout.margin.t == 60 + 22 * (len(lines) - 1)
 
 
 class TestSensitivityCharts:
@@ -191,6 +191,15 @@ class TestSensitivityCharts:
         # Room on the right for the end label (it was drawn over the row labels on the left):
         # span 700 - 300 = 400; 5% = 20; 12 characters x 2.2% x 400 = 105.6 → up to 825.6.
         assert tuple(fig.layout.xaxis.range) == pytest.approx((280.0, 825.6))
+
+    def test_a_long_chart_title_is_wrapped_for_a_phone(self):
+        frame = pd.DataFrame({"label": ["Sessions"], "cost_low": [300.0], "cost_high": [700.0]})
+        title = "What moves the cost of Dry needling + exercise (patient out of pocket)"  # 70 characters
+        fig = charts.tornado(frame, 500.0, "USD", title)
+        lines = fig.layout.title.text.split("<br>")
+        assert len(lines) == 2 and all(len(line) <= charts.TITLE_WRAP for line in lines)
+        assert " ".join(lines) == title
+        assert fig.layout.margin.t == 60 + 22
 
     def test_cost_distribution_is_one_box_per_option(self):
         stats = {
