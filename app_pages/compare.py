@@ -32,13 +32,15 @@ st.title(_("Compare options"))
 
 controls = st.container(border=not presenting)
 with controls:
-    left, middle, right = st.columns([3, 1.2, 1.6], vertical_alignment="bottom")
-    left.multiselect(
+    # The options on a row of their own: beside the toggle, the chips of long option names were
+    # cut off ("Medication (NSAID, sh..."), worst in presentation mode.
+    st.multiselect(
         _("Options to compare"),
         all_ids,
         format_func=lambda o: all_labels.get(o, o),
         **widgets.bound(PAGE, "options"),
     )
+    middle, right = st.columns([1, 2], vertical_alignment="bottom")
     middle.toggle(
         _("Presentation mode"),
         help=_("Hides the sidebar and the chart data downloads, and shows your clinic's name."),

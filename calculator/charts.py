@@ -60,6 +60,12 @@ PAYERS: tuple[tuple[str, str, str], ...] = (
     ("adverse_events", N_("Adverse events"), "#c44e52"),
 )
 
+#: Characters per line of an option name under a bar: four or five bars in half a 1,366 px page
+#: leave about 110 px each (at 18 the names ran into each other).
+TICK_WRAP = 12
+#: Characters per line of a chart title: a bold 14 px title fits about 44 in a 390 px phone column.
+TITLE_WRAP = 44
+
 CATEGORY_COLORS: dict[str, str] = {
     "visit": "#4e79a7",
     "therapy": "#59a14f",
@@ -110,7 +116,9 @@ def option_colors(ids: Sequence[str]) -> dict[str, str]:
 
 def _money_axis(currency: str, title: str) -> dict[str, object]:
     symbol = CURRENCY_SYMBOLS.get(currency)
-    axis: dict[str, object] = {"title": {"text": f"{title} ({currency})"}, "tickformat": ",.0f"}
+    # automargin: room for the tick labels and the axis title (with the 10 px margins of
+    # _layout the title of a vertical money axis was cut off at the left edge).
+    axis: dict[str, object] = {"title": {"text": f"{title} ({currency})"}, "tickformat": ",.0f", "automargin": True}
     if symbol:
         axis["tickprefix"] = symbol
     else:
@@ -121,9 +129,15 @@ def _money_axis(currency: str, title: str) -> dict[str, object]:
 def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | None = None) -> go.Figure:
     # The legend sits at the bottom of the figure (container coordinates, so plotly reserves room
     # for it): never over the title, whatever the number of entries.
+    # Plotly never wraps a title: a long one ran off the right edge in a phone-width column, so
+    # titles are wrapped at TITLE_WRAP characters (already wrapped ones are kept) and the top
+    # margin grows by a line for each extra line.
+    if "<br>" not in title:
+        title = wrap(title, TITLE_WRAP)
+    extra_lines = title.count("<br>")
     fig.update_layout(
         title={"text": title},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60 + 22 * extra_lines, "b": 10},
         legend={
             "orientation": "h",
             "yref": "container",
@@ -137,7 +151,7 @@ def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | No
         hoverlabel={"namelength": -1},
     )
     if height is not None:
-        fig.update_layout(height=height)
+        fig.update_layout(height=height + 22 * extra_lines)
     return fig
 
 
@@ -208,7 +222,7 @@ def payer_bars(
         fig.add_trace(
             go.Bar(
                 name=name,
-                x=[wrap(label) for label in frame["label"]],
+                x=[wrap(label, TICK_WRAP) for label in frame["label"]],
                 y=values,
                 marker_color=color,
                 customdata=[format_money(v, currency) for v in values],
@@ -257,7 +271,7 @@ def category_bars(frame: pd.DataFrame, currency: str, lang: str = DEFAULT_LANGUA
         fig.add_trace(
             go.Bar(
                 name=shown,
-                x=[wrap(label) for label in labels],
+                x=[wrap(label, TICK_WRAP) for label in labels],
                 y=values,
                 marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
                 customdata=[format_money(v, currency) for v in values],
@@ -527,7 +541,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
         position += count
         fig.add_trace(
             go.Scatter(
-                name=wrap(f"{label} ({count})", 48),
+                name=wrap(f"{label} ({count})", 36),
                 x=(index % per_row).tolist(),
                 y=(-(index // per_row)).tolist(),
                 mode="markers",
@@ -539,7 +553,9 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
     fig.update_xaxes(visible=False, range=[-0.6, per_row - 0.4], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-rows + 0.4, 0.6], scaleanchor="x", scaleratio=1, fixedrange=True)
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
-    _layout(fig, title, height=520)
+    # The title names the option, often long: wrapped (a single line was cut off in a narrow
+    # column and on a phone), with the top margin grown to hold its lines.
+    _layout(fig, wrap(title, 34), height=500)
     fig.update_layout(legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1})
     return fig
 
@@ -559,7 +575,9 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
     _ = translator(lang).gettext
     frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
     full = frame["label"].astype(str).tolist()
-    labels = [wrap(label, 48, max_lines=2) for label in full]
+    # Two lines of 32 characters: at 48 the labels left the bars ~70 px on a phone (and three
+    # lines overlap in a 44 px row).
+    labels = [wrap(label, 32, max_lines=2) for label in full]
     low = frame["cost_low"].astype(float).to_numpy()
     high = frame["cost_high"].astype(float).to_numpy()
     low_text = frame["low_text"].tolist() if "low_text" in frame else [""] * len(frame)
@@ -594,8 +612,35 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
         )
     fig.add_vline(x=base, line_color="#333333", line_width=1)
     fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, _("Expected cost")))
+    fig.update_xaxes(range=_tornado_range(base, low, high, low_mark, high_mark))
     fig.update_yaxes(title={"text": ""}, automargin=True)
     return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
+
+
+def _tornado_range(
+    base: float, low: np.ndarray, high: np.ndarray, low_mark: Sequence[str], high_mark: Sequence[str]
+) -> list[float]:
+    """The tornado's x range with room for the text at the bar ends.
+
+    Text drawn outside a bar is not clipped to the plot (``cliponaxis=False``), so without room
+    a mark at a left end was drawn over the row labels. Each side gets 5% of the span, plus about
+    2.2% of the span per character of its longest mark (a character is ~7 px, and the padded span
+    gets ~450 px of a 600 px plot: 1.6%; measured on a rendered chart, 2.2% clears the labels).
+
+    >>> _tornado_range(500.0, np.array([300.0]), np.array([700.0]), ["cheapest: PT"], [""])
+    [174.4, 720.0]
+    """
+    ends = np.concatenate([low, high, [base]])
+    lo, hi = float(ends.min()), float(ends.max())
+    span = (hi - lo) or max(abs(base), 1.0)
+    left = right = 0.0
+    for value, mark in (*zip(low, low_mark, strict=True), *zip(high, high_mark, strict=True)):
+        room = 0.022 * span * len(mark if isinstance(mark, str) else "")
+        if value < base:
+            left = max(left, room)
+        else:
+            right = max(right, room)
+    return [lo - 0.05 * span - left, hi + 0.05 * span + right]
 
 
 def cost_distribution(
@@ -613,11 +658,14 @@ def cost_distribution(
     """
     fig = go.Figure()
     colors = option_colors(list(summary))
+    # Horizontal boxes: the option names sit on the y axis, one per row, so long names never
+    # collide (under each box, as x labels, they ran into each other at 1,366 px).
     for option, stats in summary.items():
         fig.add_trace(
             go.Box(
                 name=labels.get(option, option),
-                x=[wrap(labels.get(option, option))],
+                y=[wrap(labels.get(option, option), 22)],
+                orientation="h",
                 q1=[stats["q1"]],
                 median=[stats["median"]],
                 q3=[stats["q3"]],
@@ -626,13 +674,13 @@ def cost_distribution(
                 mean=[stats["mean"]],
                 marker_color=colors[option],
                 boxpoints=False,
-                hoverinfo="y+name",
+                hoverinfo="x+name",
             )
         )
     _ = translator(lang).gettext
-    fig.update_layout(yaxis=_money_axis(currency, _("Expected cost per episode")))
-    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
-    return _layout(fig, title, legend=False)
+    fig.update_layout(xaxis=_money_axis(currency, _("Expected cost per episode")))
+    fig.update_yaxes(title={"text": ""}, automargin=True, autorange="reversed")  # the first option on top
+    return _layout(fig, title, legend=False, height=max(320, 140 + 60 * len(summary)))
 
 
 def p_cheapest_bars(
@@ -644,7 +692,7 @@ def p_cheapest_bars(
     values = [float(p_cheapest[o]) for o in options]
     fig = go.Figure(
         go.Bar(
-            x=[wrap(labels.get(o, o)) for o in options],
+            x=[wrap(labels.get(o, o), TICK_WRAP) for o in options],
             y=values,
             marker_color=[colors[o] for o in options],
             text=[format_percent(v) for v in values],

@@ -88,3 +88,16 @@ def test_price_tables_page_shows_the_regions_table(compare_page):
     at.switch_page("app_pages/price_tables.py").run()
     assert not at.exception
     assert any("Manhattan" in h.value for h in at.subheader)  # the table's label names the locality
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_my_costs_and_the_embedded_widget_pick_the_region(embed):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if embed:
+        at.query_params["embed"] = "true"
+    at.run()
+    assert not at.exception
+    before = [m.value for m in at.metric]
+    at.selectbox(key="my_costs_region_state").set_value("AK").run()
+    assert not at.exception and at.session_state["region"] == "AK-01"
+    assert [m.value for m in at.metric] != before  # Alaska's prices move what the patient pays
