@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pytest
 from builders import pathway, plan, scenario, visit
@@ -13,7 +15,7 @@ from calculator.models import PriceRow, PriceTable
 from calculator.uncertainty import one_way
 
 
-def table(rows: dict[str, tuple[float, float, float | None, float | None]]) -> PriceTable:
+def table(rows: Mapping[str, tuple[float, float, float | None, float | None]]) -> PriceTable:
     """code: (medicare, self_pay, mppr_medicare, mppr_self_pay)."""
     return PriceTable(
         schedules=("medicare", "self_pay"),

@@ -81,7 +81,9 @@ def test_the_payment_reduction_follows_the_locality():
     # A visit of 2 x 97110 + 97140: Manhattan 2 x 32.26 + 30.44 - (8.11 + 7.54) = 79.31.
     table = regional_price_table("us-2025", "NY-01")
     full = 2 * table.price("97110", "medicare") + table.price("97140", "medicare")
-    cut = table.row("97110").mppr[0] + table.row("97140").mppr[0]
+    reductions = table.row("97110").mppr[0], table.row("97140").mppr[0]
+    assert reductions[0] is not None and reductions[1] is not None
+    cut = reductions[0] + reductions[1]
     scenario = with_region(shipped("medicare"), "NY-01")
     visit = next(
         line
