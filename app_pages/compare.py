@@ -1,13 +1,11 @@
 """Compare options: the clinic's side-by-side view, with a clean presentation mode."""
 
-import pandas as pd
 import streamlit as st
 
 from calculator import charts
 from calculator.errors import CostModelError
-from calculator.models import Scenario
 from calculator.presentation import PERSPECTIVES, frame_csv, money_columns, scenario_caption
-from calculator.regions import STATE_NAMES, costs_by_region, region_values, regional_ready, state_summary
+from calculator.regions import STATE_NAMES, region_values, regional_ready, state_summary
 from ui import engine, handout, state, widgets
 from ui.i18n import _, lang
 from ui.region import region_picker
@@ -109,7 +107,10 @@ with by_payer:
         }
     )
     widgets.show_chart(
-        charts.payer_bars(frame, currency, lang=lang()),
+        engine.figure(
+            (engine.key_of(scenario), "payer", tuple(labels.items()), lang()),
+            lambda: charts.payer_bars(frame, currency, lang=lang()),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_payer",
@@ -131,7 +132,10 @@ with by_category:
         }
     )
     widgets.show_chart(
-        charts.category_bars(frame, currency, lang()),
+        engine.figure(
+            (engine.key_of(scenario), "category", tuple(labels.items()), lang()),
+            lambda: charts.category_bars(frame, currency, lang()),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_category",
@@ -160,7 +164,10 @@ with over_time:
     wide = frame.pivot_table(index="week", columns="label", values="cost", sort=False).reset_index()
     table = money_columns(wide, [c for c in wide.columns if c != "week"], currency, lang())
     widgets.show_chart(
-        charts.cumulative_lines(frame, currency, view, lang()),
+        engine.figure(
+            (engine.key_of(scenario), "cumulative", view, tuple(labels.items()), lang()),
+            lambda: charts.cumulative_lines(frame, currency, view, lang()),
+        ),
         frame,
         table=table.rename(columns={"week": _("Week")}),
         key=f"{PAGE}_cumulative",
@@ -195,7 +202,10 @@ with tree:
         }
     )
     widgets.show_chart(
-        charts.escalation_tree(option, names, currency, lang()),
+        engine.figure(
+            (engine.key_of(scenario), "tree", chosen, tuple(names.items()), lang()),
+            lambda: charts.escalation_tree(option, names, currency, lang()),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_tree",
@@ -211,15 +221,13 @@ with tree:
 # Across the country: the same scenario in every Medicare payment locality
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def costs_everywhere(scenario: Scenario) -> pd.DataFrame:
-    return costs_by_region(scenario)
-
-
 with st.expander(_("Costs across the country (map)"), icon=":material/map:"):
+    # Costing all 110 regions is the dearest part of this page, and an expander's body runs on every
+    # rerun even when closed: the map is built only when asked for.
+    show_map = st.toggle(_("Show the map (costs every Medicare locality)"), key=f"{PAGE}_map_on")
     if not regional_ready(scenario):
         st.info(_("The map needs the shipped price table: your own table has one set of prices."))
-    else:
+    elif show_map:
         st.caption(
             md(
                 _(
@@ -244,7 +252,7 @@ with st.expander(_("Costs across the country (map)"), icon=":material/map:"):
             key=f"{PAGE}_map_minus",
         )
         with st.spinner(_("Costing every region…")):
-            everywhere = costs_everywhere(scenario)
+            everywhere = engine.run_costs_by_region(scenario)
         values = region_values(everywhere, shown, minus or None)
         states = state_summary(values)
         national = float(values.loc[values["region"] == "national", "value"].iloc[0])

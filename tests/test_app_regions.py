@@ -53,6 +53,8 @@ def test_state_then_locality_moves_the_prices_and_keeps_the_choice_across_pages(
 def test_map_and_its_table_on_compare(compare_page):
     at = compare_page
     assert any(e.label == "Costs across the country (map)" for e in at.expander)
+    assert not [d for d in at.dataframe if "Mapped locality" in d.value.columns]  # built only when asked
+    at.toggle(key="compare_map_on").set_value(True).run()
     # AppTest does not expose dataframe keys: the map's table is the one with a row per state
     # (50 states, DC, Puerto Rico and the Virgin Islands).
     table = next(d.value for d in at.dataframe if "Mapped locality" in d.value.columns)
