@@ -6,10 +6,16 @@ scenario composed once (:func:`ui.state.begin_rerun`); each page lives in ``app_
 that scenario with :func:`ui.state.now` and shows what the engine computes.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import engine, i18n, links, sidebar, state, widgets
 from ui.i18n import _
+
+# A local file: a ``:material/...:`` page icon makes the browser fetch the favicon from a Google
+# host, and nothing may leave the machine (SPEC §6).
+ICON = Path(__file__).parent / "static" / "icon.png"
 
 i18n.choose()  # the session's language, before anything is written
 presets = engine.shipped_presets()
@@ -21,7 +27,7 @@ embedded = bool(st.context.is_embedded)
 
 st.set_page_config(
     page_title=_("Back pain treatment costs"),
-    page_icon=":material/healing:",
+    page_icon=str(ICON),
     layout="wide",
     # Presentation mode (Compare options page) hides the sidebar for a clean view across a desk.
     initial_sidebar_state="collapsed" if st.session_state["presentation"] or embedded else "auto",

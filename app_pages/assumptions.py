@@ -20,11 +20,13 @@ from calculator.presentation import (
 from calculator.review import PERSPECTIVES as REVIEW_PERSPECTIVES
 from ui import analyses, engine, state, widgets
 from ui.i18n import _, lang, translate_now
+from ui.region import region_picker
 from ui.widgets import md
 
 PAGE = "assumptions"
 
 st.title(_("Assumptions & sensitivity"))
+region_picker(PAGE)
 
 context = state.now()
 scenario = context.scenario_or_stop()

@@ -4,10 +4,12 @@ import streamlit as st
 
 from calculator import charts
 from calculator.errors import CostModelError
-from calculator.presentation import PERSPECTIVES, money_columns, scenario_caption
+from calculator.presentation import PERSPECTIVES, frame_csv, money_columns, scenario_caption
+from calculator.regions import STATE_NAMES, region_values, regional_ready, state_summary
 from ui import engine, handout, state, widgets
 from ui.i18n import _, lang
-from ui.widgets import md
+from ui.region import region_picker
+from ui.widgets import hashed, md
 
 PAGE = "compare"
 COST_VIEWS = ("patient", "insurer", "allowed")
@@ -28,13 +30,15 @@ st.title(_("Compare options"))
 
 controls = st.container(border=not presenting)
 with controls:
-    left, middle, right = st.columns([3, 1.2, 1.6], vertical_alignment="bottom")
-    left.multiselect(
+    # The options on a row of their own: beside the toggle, the chips of long option names were
+    # cut off ("Medication (NSAID, sh..."), worst in presentation mode.
+    st.multiselect(
         _("Options to compare"),
         all_ids,
         format_func=lambda o: all_labels.get(o, o),
         **widgets.bound(PAGE, "options"),
     )
+    middle, right = st.columns([1, 2], vertical_alignment="bottom")
     middle.toggle(
         _("Presentation mode"),
         help=_("Hides the sidebar and the chart data downloads, and shows your clinic's name."),
@@ -46,6 +50,10 @@ with controls:
             max_chars=80,
             **widgets.bound(PAGE, "clinic_name"),
         )
+
+if not presenting:
+    with controls:
+        region_picker(PAGE)
 
 scenario = context.scenario_or_stop()
 try:
@@ -99,7 +107,10 @@ with by_payer:
         }
     )
     widgets.show_chart(
-        charts.payer_bars(frame, currency, lang=lang()),
+        engine.figure(
+            (engine.key_of(scenario), "payer", tuple(labels.items()), lang()),
+            lambda: charts.payer_bars(frame, currency, lang=lang()),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_payer",
@@ -121,7 +132,10 @@ with by_category:
         }
     )
     widgets.show_chart(
-        charts.category_bars(frame, currency, lang()),
+        engine.figure(
+            (engine.key_of(scenario), "category", tuple(labels.items()), lang()),
+            lambda: charts.category_bars(frame, currency, lang()),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_category",
@@ -150,7 +164,10 @@ with over_time:
     wide = frame.pivot_table(index="week", columns="label", values="cost", sort=False).reset_index()
     table = money_columns(wide, [c for c in wide.columns if c != "week"], currency, lang())
     widgets.show_chart(
-        charts.cumulative_lines(frame, currency, view, lang()),
+        engine.figure(
+            (engine.key_of(scenario), "cumulative", view, tuple(labels.items()), lang()),
+            lambda: charts.cumulative_lines(frame, currency, view, lang()),
+        ),
         frame,
         table=table.rename(columns={"week": _("Week")}),
         key=f"{PAGE}_cumulative",
@@ -185,7 +202,10 @@ with tree:
         }
     )
     widgets.show_chart(
-        charts.escalation_tree(option, names, currency, lang()),
+        engine.figure(
+            (engine.key_of(scenario), "tree", chosen, tuple(names.items()), lang()),
+            lambda: charts.escalation_tree(option, names, currency, lang()),
+        ),
         frame,
         table=table,
         key=f"{PAGE}_tree",
@@ -196,6 +216,97 @@ with tree:
         caption=_("'Stop here' counts those who get better and those who do not go on to further care."),
         downloads=downloads,
     )
+
+# ------------------------------------------------------------------------------------------
+# Across the country: the same scenario in every Medicare payment locality
+
+
+with st.expander(_("Costs across the country (map)"), icon=":material/map:"):
+    # Costing all 110 regions is the dearest part of this page, and an expander's body runs on every
+    # rerun even when closed: the map is built only when asked for.
+    show_map = st.toggle(_("Show the map (costs every Medicare locality)"), key=f"{PAGE}_map_on")
+    if not regional_ready(scenario):
+        st.info(_("The map needs the shipped price table: your own table has one set of prices."))
+    elif show_map:
+        st.caption(
+            md(
+                _(
+                    "What the patient pays, with this plan, in every Medicare payment locality. Medicare and "
+                    "commercial prices follow the locality; cash prices are the same everywhere. A state with "
+                    "several localities is coloured by its median locality; hover for the range."
+                )
+            )
+        )
+        pick, against = st.columns(2)
+        ids = list(scenario.compare)
+        widgets.keep_valid(f"{PAGE}_map_option", ids)
+        shown = (
+            pick.selectbox(_("Option"), ids, format_func=lambda o: labels.get(o, o), key=f"{PAGE}_map_option") or ids[0]
+        )
+        others = {"": _("nothing: its own cost"), **{o: labels.get(o, o) for o in ids if o != shown}}
+        widgets.keep_valid(f"{PAGE}_map_minus", list(others))
+        minus = against.selectbox(
+            _("Minus (optional)"),
+            list(others),
+            format_func=others.__getitem__,
+            key=f"{PAGE}_map_minus",
+        )
+        with st.spinner(_("Costing every region…")):
+            everywhere = engine.run_costs_by_region(scenario)
+        values = region_values(everywhere, shown, minus or None)
+        states = state_summary(values)
+        national = float(values.loc[values["region"] == "national", "value"].iloc[0])
+        if minus:
+            what = _("{a} minus {b}").format(a=labels[shown], b=labels[minus])
+        else:
+            what = labels[shown]
+        title = _("Patient pays: {what} (national {amount})").format(
+            what=what, amount=widgets.money(national, currency)
+        )
+        figure = charts.region_map(
+            states,
+            currency,
+            title,
+            names=STATE_NAMES,
+            difference=bool(minus),
+            value_label=_("Difference") if minus else _("Patient pays"),
+        )
+        local = values[values["region"] != "national"].sort_values("value", kind="stable")
+        cheapest, dearest = local.iloc[0], local.iloc[-1]
+        summary = _("Lowest: {low} in {low_place}; highest: {high} in {high_place}.").format(
+            low=widgets.money(float(cheapest["value"]), currency),
+            low_place=f"{cheapest['locality']} ({cheapest['region']})",
+            high=widgets.money(float(dearest["value"]), currency),
+            high_place=f"{dearest['locality']} ({dearest['region']})",
+        )
+        st.plotly_chart(
+            figure,
+            key=f"{PAGE}_map_chart",
+            config={"displaylogo": False},
+            alt=_("Map of the states coloured by what the patient pays. {summary}").format(summary=summary),
+        )
+        st.caption(md(summary))
+        table = money_columns(states, ["value", "low", "high"], currency, lang()).rename(
+            columns={
+                "state": _("State"),
+                "value": _("Mapped value"),
+                "mapped": _("Mapped locality"),
+                "low": _("Lowest locality"),
+                "high": _("Highest locality"),
+                "localities": _("Localities"),
+            }
+        )
+        st.dataframe(table, hide_index=True, key=f"{PAGE}_map_table")
+        if downloads:
+            st.download_button(
+                _("Download every locality (CSV)"),
+                frame_csv(everywhere),
+                file_name=hashed("costs-by-region.csv"),
+                mime="text/csv",
+                key=f"{PAGE}_map_csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
 
 handout.handout_section(PAGE, comparison)
 

@@ -5,6 +5,8 @@ import streamlit as st
 
 from calculator.i18n import N_
 from calculator.presentation import DISCLAIMER, scenario_caption
+from calculator.report import cited_sources
+from calculator.sources import load_sources
 from ui import state
 from ui.i18n import _, lang
 from ui.widgets import md
@@ -67,6 +69,24 @@ st.write(
     )
 )
 st.latex(_(r"\text{allowed}_{\text{visit}} = \sum_{\text{items}} \text{units} \times \text{price}_{\text{schedule}}"))
+st.write(
+    md(
+        _(
+            "Medicare pays less for the second and later units of therapy in one visit (the multiple procedure "
+            "payment reduction): the unit with the largest reduction is paid in full and every other unit loses "
+            "half its practice-expense payment. Two units of exercise and one of manual therapy cost $71.33 "
+            "nationally instead of $84.75. The commercial and cash prices here are not reduced."
+        )
+    )
+)
+st.write(
+    _(
+        "Prices depend on where you are: Medicare's 109 payment localities each have their own amounts (Manhattan "
+        "pays more than Alabama for the same service), built from the CMS fee-schedule files; commercial prices "
+        "follow them and cash prices are the same everywhere. Pick your state on Compare, Assumptions or in the "
+        "sidebar."
+    )
+)
 
 st.subheader(_("2. What the patient pays (cost sharing)"), anchor=False)
 st.write(
@@ -174,6 +194,42 @@ if scenario.description:
             )
         )
     )
+
+st.markdown(f"**{_('Bibliography: the sources this scenario uses')}**")
+bibliography = load_sources()
+used = cited_sources(scenario, bibliography)
+st.caption(
+    md(
+        _(
+            "Every entry cited by a number these results depend on, by the ids the price table, the treatments and "
+            "the printable handout use. Links are shown as text: copy one into your browser to look it up."
+        )
+    )
+)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                _("Id"): source_id,
+                _("Citation"): bibliography[source_id].citation,
+                _("Year"): bibliography[source_id].year,
+                _("Link or identifier"): bibliography[source_id].link_or_identifier,
+                _("Supports"): bibliography[source_id].supports,
+            }
+            for source_id in used
+        ],
+        columns=[_("Id"), _("Citation"), _("Year"), _("Link or identifier"), _("Supports")],
+    ),
+    hide_index=True,
+    key=f"{PAGE}_bibliography",
+    column_config={
+        # Plain text columns: a link is never made clickable.
+        _("Citation"): st.column_config.TextColumn(width="large"),
+        _("Link or identifier"): st.column_config.TextColumn(width="medium"),
+    },
+)
+if not used:
+    st.caption(md(_("No number of this scenario cites an entry of the shipped bibliography.")))
 
 st.markdown("**" + md(_("Treatments (pathways)")) + "**")
 if scenario.pathways.description:

@@ -67,6 +67,16 @@ if notes:
         )
     )
 
+# Above the editor, with a line of text in between: below it, the editor's toolbar (shown on hover,
+# over the element above) covered this button.
+if st.session_state["price_table"] is not None:
+    st.button(
+        _("Reset to the shipped table") if st.session_state["loaded"] is None else _("Reset to the scenario's table"),
+        key=f"{PAGE}_reset",
+        on_click=state.reset_data,
+        args=("price_table",),
+        icon=":material/restart_alt:",
+    )
 st.markdown(
     "**" + md(_("Items")) + "** " + md(_("(edit any cell, add rows at the bottom, select rows to delete them)"))
 )
@@ -123,7 +133,7 @@ st.caption(
         + _("Rows tagged U, A or M are assumptions, not sourced facts.")
     )
 )
-left, right, reset = st.columns([1, 1, 1.2])
+left, right = st.columns(2)
 hash_ = context.input_hash
 left.download_button(
     _("Download this table (CSV)"),
@@ -143,14 +153,6 @@ right.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-if st.session_state["price_table"] is not None:
-    reset.button(
-        _("Reset to the shipped table") if st.session_state["loaded"] is None else _("Reset to the scenario's table"),
-        key=f"{PAGE}_reset",
-        on_click=state.reset_data,
-        args=("price_table",),
-        icon=":material/restart_alt:",
-    )
 
 # ------------------------------------------------------------------------------------------
 # What differs from the shipped table

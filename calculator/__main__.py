@@ -41,6 +41,8 @@ from .formatting import format_money, format_percent
 from .io import DATA_DIR, MAX_DRAWS, load_any, load_scenario
 from .models import InsurancePlan, Scenario
 from .plans import PlanChoice, compare_plans, warnings
+from .regions import costs_by_region, with_region
+from .sources import load_sources
 from .uncertainty import PERSPECTIVES, break_even, one_way, run_psa
 
 EXIT_INPUT = 2
@@ -130,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COLUMN=SCHEDULE",
         help="the schedule a column of --prices-over prices, e.g. cash=self_pay",
+    )
+    run.add_argument(
+        "--region", default=None, help="national or a Medicare locality such as NY-01 (overrides the scenario's)"
+    )
+    run.add_argument(
+        "--all-regions",
+        dest="all_regions",
+        action="store_true",
+        help="expected costs of every option in every locality (the table behind the app's map)",
     )
 
     sens = commands.add_parser("sensitivity", help="one-way sensitivity (tornado) and break-even")
@@ -261,6 +272,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    if args.region is not None:
+        scenario = with_region(scenario, args.region, "--region")
+    if args.all_regions:
+        frame = costs_by_region(scenario)
+        if args.format == "json":
+            print(json.dumps({"currency": scenario.currency, "rows": frame.to_dict("records")}, indent=2))
+        elif args.format == "csv":
+            print(to_csv(list(frame.columns), frame.itertuples(index=False)), end="")
+        else:
+            print(frame.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+        return 0
     overlay: dict[str, Any] | None = None
     if args.prices_over is not None:
         scenario, overlay = _with_clinic_prices(scenario, args.prices_over, args.mapping)
@@ -571,6 +593,7 @@ def _report_handout(args: argparse.Namespace) -> int:
         "lang": args.lang,
         "psa": psa,
         "checklist": args.checklist,
+        "sources": load_sources(),  # listed by the bibliography ids the Methods page shows
     }
     if args.format == "html":
         out.write_text(handout_html(result, **common), encoding="utf-8")
@@ -684,7 +707,8 @@ def comparison_table(result: Comparison, psa: Any = None) -> str:
         )
 
     plan = "self-pay" if scenario.insurance is None else f"{scenario.schedule} prices with the plan's cost sharing"
-    out = [f"{scenario.label or scenario.name}: {plan}; {currency}; expected per episode", line(rows[0])]
+    where = f"; prices of {scenario.prices.region}" if scenario.region != "national" else ""
+    out = [f"{scenario.label or scenario.name}: {plan}; {currency}{where}; expected per episode", line(rows[0])]
     out.append("  ".join("-" * w for w in widths))
     out += [line(r) for r in rows[1:]]
     if psa is not None:

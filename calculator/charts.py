@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import plotly.colors as pc
 import plotly.graph_objects as go
 
 from . import content
@@ -25,6 +26,7 @@ __all__ = [
     "CATEGORY_COLORS",
     "OPTION_COLORS",
     "PAYERS",
+    "STATE_TILES",
     "acceptability_curve",
     "break_even_chart",
     "branch_table",
@@ -41,6 +43,7 @@ __all__ = [
     "p_cheapest_bars",
     "payer_bars",
     "payer_frame",
+    "region_map",
     "tornado",
 ]
 
@@ -56,6 +59,12 @@ PAYERS: tuple[tuple[str, str, str], ...] = (
     ("indirect", N_("Patient's time & travel"), "#f2b447"),
     ("adverse_events", N_("Adverse events"), "#c44e52"),
 )
+
+#: Characters per line of an option name under a bar: four or five bars in half a 1,366 px page
+#: leave about 110 px each (at 18 the names ran into each other).
+TICK_WRAP = 12
+#: Characters per line of a chart title: a bold 14 px title fits about 44 in a 390 px phone column.
+TITLE_WRAP = 44
 
 CATEGORY_COLORS: dict[str, str] = {
     "visit": "#4e79a7",
@@ -107,7 +116,9 @@ def option_colors(ids: Sequence[str]) -> dict[str, str]:
 
 def _money_axis(currency: str, title: str) -> dict[str, object]:
     symbol = CURRENCY_SYMBOLS.get(currency)
-    axis: dict[str, object] = {"title": {"text": f"{title} ({currency})"}, "tickformat": ",.0f"}
+    # automargin: room for the tick labels and the axis title (with the 10 px margins of
+    # _layout the title of a vertical money axis was cut off at the left edge).
+    axis: dict[str, object] = {"title": {"text": f"{title} ({currency})"}, "tickformat": ",.0f", "automargin": True}
     if symbol:
         axis["tickprefix"] = symbol
     else:
@@ -118,9 +129,15 @@ def _money_axis(currency: str, title: str) -> dict[str, object]:
 def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | None = None) -> go.Figure:
     # The legend sits at the bottom of the figure (container coordinates, so plotly reserves room
     # for it): never over the title, whatever the number of entries.
+    # Plotly never wraps a title: a long one ran off the right edge in a phone-width column, so
+    # titles are wrapped at TITLE_WRAP characters (already wrapped ones are kept) and the top
+    # margin grows by a line for each extra line.
+    if "<br>" not in title:
+        title = wrap(title, TITLE_WRAP)
+    extra_lines = title.count("<br>")
     fig.update_layout(
         title={"text": title},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60 + 22 * extra_lines, "b": 10},
         legend={
             "orientation": "h",
             "yref": "container",
@@ -134,7 +151,7 @@ def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | No
         hoverlabel={"namelength": -1},
     )
     if height is not None:
-        fig.update_layout(height=height)
+        fig.update_layout(height=height + 22 * extra_lines)
     return fig
 
 
@@ -205,7 +222,7 @@ def payer_bars(
         fig.add_trace(
             go.Bar(
                 name=name,
-                x=[wrap(label) for label in frame["label"]],
+                x=[wrap(label, TICK_WRAP) for label in frame["label"]],
                 y=values,
                 marker_color=color,
                 customdata=[format_money(v, currency) for v in values],
@@ -254,7 +271,7 @@ def category_bars(frame: pd.DataFrame, currency: str, lang: str = DEFAULT_LANGUA
         fig.add_trace(
             go.Bar(
                 name=shown,
-                x=[wrap(label) for label in labels],
+                x=[wrap(label, TICK_WRAP) for label in labels],
                 y=values,
                 marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
                 customdata=[format_money(v, currency) for v in values],
@@ -524,7 +541,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
         position += count
         fig.add_trace(
             go.Scatter(
-                name=wrap(f"{label} ({count})", 48),
+                name=wrap(f"{label} ({count})", 36),
                 x=(index % per_row).tolist(),
                 y=(-(index // per_row)).tolist(),
                 mode="markers",
@@ -536,7 +553,9 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
     fig.update_xaxes(visible=False, range=[-0.6, per_row - 0.4], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-rows + 0.4, 0.6], scaleanchor="x", scaleratio=1, fixedrange=True)
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
-    _layout(fig, title, height=520)
+    # The title names the option, often long: wrapped (a single line was cut off in a narrow
+    # column and on a phone), with the top margin grown to hold its lines.
+    _layout(fig, wrap(title, 34), height=500)
     fig.update_layout(legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1})
     return fig
 
@@ -556,7 +575,9 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
     _ = translator(lang).gettext
     frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
     full = frame["label"].astype(str).tolist()
-    labels = [wrap(label, 48, max_lines=2) for label in full]
+    # Two lines of 32 characters: at 48 the labels left the bars ~70 px on a phone (and three
+    # lines overlap in a 44 px row).
+    labels = [wrap(label, 32, max_lines=2) for label in full]
     low = frame["cost_low"].astype(float).to_numpy()
     high = frame["cost_high"].astype(float).to_numpy()
     low_text = frame["low_text"].tolist() if "low_text" in frame else [""] * len(frame)
@@ -591,8 +612,35 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
         )
     fig.add_vline(x=base, line_color="#333333", line_width=1)
     fig.update_layout(barmode="overlay", xaxis=_money_axis(currency, _("Expected cost")))
+    fig.update_xaxes(range=_tornado_range(base, low, high, low_mark, high_mark))
     fig.update_yaxes(title={"text": ""}, automargin=True)
     return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
+
+
+def _tornado_range(
+    base: float, low: np.ndarray, high: np.ndarray, low_mark: Sequence[str], high_mark: Sequence[str]
+) -> list[float]:
+    """The tornado's x range with room for the text at the bar ends.
+
+    Text drawn outside a bar is not clipped to the plot (``cliponaxis=False``), so without room
+    a mark at a left end was drawn over the row labels. Each side gets 5% of the span, plus about
+    2.2% of the span per character of its longest mark (a character is ~7 px, and the padded span
+    gets ~450 px of a 600 px plot: 1.6%; measured on a rendered chart, 2.2% clears the labels).
+
+    >>> _tornado_range(500.0, np.array([300.0]), np.array([700.0]), ["cheapest: PT"], [""])
+    [174.4, 720.0]
+    """
+    ends = np.concatenate([low, high, [base]])
+    lo, hi = float(ends.min()), float(ends.max())
+    span = (hi - lo) or max(abs(base), 1.0)
+    left = right = 0.0
+    for value, mark in (*zip(low, low_mark, strict=True), *zip(high, high_mark, strict=True)):
+        room = 0.022 * span * len(mark if isinstance(mark, str) else "")
+        if value < base:
+            left = max(left, room)
+        else:
+            right = max(right, room)
+    return [lo - 0.05 * span - left, hi + 0.05 * span + right]
 
 
 def cost_distribution(
@@ -610,11 +658,14 @@ def cost_distribution(
     """
     fig = go.Figure()
     colors = option_colors(list(summary))
+    # Horizontal boxes: the option names sit on the y axis, one per row, so long names never
+    # collide (under each box, as x labels, they ran into each other at 1,366 px).
     for option, stats in summary.items():
         fig.add_trace(
             go.Box(
                 name=labels.get(option, option),
-                x=[wrap(labels.get(option, option))],
+                y=[wrap(labels.get(option, option), 22)],
+                orientation="h",
                 q1=[stats["q1"]],
                 median=[stats["median"]],
                 q3=[stats["q3"]],
@@ -623,13 +674,13 @@ def cost_distribution(
                 mean=[stats["mean"]],
                 marker_color=colors[option],
                 boxpoints=False,
-                hoverinfo="y+name",
+                hoverinfo="x+name",
             )
         )
     _ = translator(lang).gettext
-    fig.update_layout(yaxis=_money_axis(currency, _("Expected cost per episode")))
-    fig.update_xaxes(title={"text": _("Treatment started with")}, tickangle=0)
-    return _layout(fig, title, legend=False)
+    fig.update_layout(xaxis=_money_axis(currency, _("Expected cost per episode")))
+    fig.update_yaxes(title={"text": ""}, automargin=True, autorange="reversed")  # the first option on top
+    return _layout(fig, title, legend=False, height=max(320, 140 + 60 * len(summary)))
 
 
 def p_cheapest_bars(
@@ -641,7 +692,7 @@ def p_cheapest_bars(
     values = [float(p_cheapest[o]) for o in options]
     fig = go.Figure(
         go.Bar(
-            x=[wrap(labels.get(o, o)) for o in options],
+            x=[wrap(labels.get(o, o), TICK_WRAP) for o in options],
             y=values,
             marker_color=[colors[o] for o in options],
             text=[format_percent(v) for v in values],
@@ -808,3 +859,134 @@ def budget_chart(frame: pd.DataFrame, currency: str, title: str, *, lang: str = 
     fig.update_layout(barmode="group", yaxis=_money_axis(currency, _("Total annual cost")))
     fig.update_xaxes(title={"text": _("Budget year")})
     return _layout(fig, title)
+
+
+# --------------------------------------------------------------------------------------------
+# Regions: a tile map of the states (no geographic data, nothing fetched)
+
+#: (column, row) of each state's square in a "state tile grid"; rows run from the top. Drawn
+#: with plain scatter squares, so the map needs no topojson and loads nothing from other hosts.
+STATE_TILES: dict[str, tuple[int, int]] = {
+    "AK": (0, 0), "ME": (10, 0),
+    "WI": (5, 1), "VT": (9, 1), "NH": (10, 1),
+    "WA": (0, 2), "ID": (1, 2), "MT": (2, 2), "ND": (3, 2), "MN": (4, 2), "IL": (5, 2), "MI": (6, 2),
+    "NY": (8, 2), "MA": (9, 2),
+    "OR": (0, 3), "NV": (1, 3), "WY": (2, 3), "SD": (3, 3), "IA": (4, 3), "IN": (5, 3), "OH": (6, 3),
+    "PA": (7, 3), "NJ": (8, 3), "CT": (9, 3), "RI": (10, 3),
+    "CA": (0, 4), "UT": (1, 4), "CO": (2, 4), "NE": (3, 4), "MO": (4, 4), "KY": (5, 4), "WV": (6, 4),
+    "VA": (7, 4), "MD": (8, 4), "DE": (9, 4),
+    "AZ": (1, 5), "NM": (2, 5), "KS": (3, 5), "AR": (4, 5), "TN": (5, 5), "NC": (6, 5), "SC": (7, 5),
+    "DC": (8, 5),
+    "OK": (3, 6), "LA": (4, 6), "MS": (5, 6), "AL": (6, 6), "GA": (7, 6),
+    "HI": (0, 7), "TX": (3, 7), "FL": (8, 7), "PR": (9, 7), "VI": (10, 7),
+}  # fmt: skip
+
+
+def _readable_text(fill: str) -> str:
+    """Black or white, whichever contrasts more with ``fill`` (``rgb(r, g, b)`` or ``#rrggbb``)."""
+    if fill.startswith("#"):
+        channels = [int(fill[i : i + 2], 16) for i in (1, 3, 5)]
+    else:
+        channels = [int(float(v)) for v in fill[fill.index("(") + 1 : fill.index(")")].split(",")[:3]]
+
+    def linear(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def region_map(
+    frame: pd.DataFrame,
+    currency: str,
+    title: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    difference: bool = False,
+    value_label: str = "Expected cost",
+) -> go.Figure:
+    """A tile map of the states coloured by one number each (SPEC §3.1b map).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per state: ``state`` (two letters), ``value`` (money), ``mapped`` (the locality
+        the colour is), ``low``, ``high`` (the range over the state's localities) and
+        ``localities`` (count), as :func:`calculator.regions.state_summary` gives it.
+    currency : str
+        Currency code for the hover text and colour bar.
+    title : str
+        The figure title.
+    names : mapping, optional
+        State names by code for the hover text.
+    difference : bool
+        Values are differences (may be negative): a diverging scale centred on 0.
+    value_label : str
+        What the value is, for the colour bar and hover text.
+
+    Returns
+    -------
+    go.Figure
+        One scatter trace of square markers (one per state, labelled with its code), a colour
+        bar, no axes; nothing geographic, so nothing is fetched.
+    """
+    names = names or {}
+    rows = frame[frame["state"].isin(list(STATE_TILES))].reset_index(drop=True)
+    values = rows["value"].astype(float).to_numpy()
+    scale = "RdBu_r" if difference else "Blues"
+    if len(values):
+        low, high = float(values.min()), float(values.max())
+    else:
+        low, high = 0.0, 1.0
+    if difference:
+        bound = max(abs(low), abs(high)) or 1.0
+        low, high = -bound, bound
+    span = high - low or 1.0
+    fills = pc.sample_colorscale(scale, [float(np.clip((v - low) / span, 0, 1)) for v in values]) if len(values) else []
+    hover = []
+    for i in range(len(rows)):
+        state, mapped = str(rows["state"].iloc[i]), str(rows["mapped"].iloc[i])
+        count = int(rows["localities"].iloc[i])
+        value, lowest, highest = (float(rows[c].iloc[i]) for c in ("value", "low", "high"))
+        text = f"<b>{names.get(state, state)}</b><br>{value_label}: {format_money(value, currency)}"
+        if count > 1:
+            text += (
+                f"<br>{count} localities, {format_money(lowest, currency)} to "
+                f"{format_money(highest, currency)}<br>Colour: the median locality, {mapped}"
+            )
+        else:
+            text += f"<br>Locality {mapped}"
+        hover.append(text)
+    fig = go.Figure(
+        go.Scatter(
+            x=[STATE_TILES[s][0] for s in rows["state"]],
+            y=[STATE_TILES[s][1] for s in rows["state"]],
+            mode="markers+text",
+            text=list(rows["state"]),
+            textfont={"color": [_readable_text(f) for f in fills], "size": 12},
+            marker={
+                "symbol": "square",
+                "size": 38,
+                "color": values,
+                "colorscale": scale,
+                "cmin": low,
+                "cmax": high,
+                "line": {"width": 1, "color": "#ffffff"},
+                # Cents when the states differ by little, so the ticks do not all read the same.
+                "colorbar": {
+                    "title": {"text": f"{value_label} ({currency})"},
+                    "tickformat": ",.0f" if span >= 20 else ",.2f",
+                },
+            },
+            hovertext=hover,
+            hoverinfo="text",
+            showlegend=False,
+            name=value_label,
+        )
+    )
+    _layout(fig, title, legend=False, height=480)
+    fig.update_xaxes(visible=False, range=[-0.7, 10.7])
+    fig.update_yaxes(visible=False, range=[7.7, -0.7], scaleanchor="x", scaleratio=1)
+    return fig

@@ -17,6 +17,7 @@ this file have merged.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -499,27 +500,83 @@ class _Evaluator:
             self._price_cache[key] = self.v(pid, _price_param(self.s, code, schedule))
         return self._price_cache[key]
 
+    def mppr_share(self, code: str, schedule: str) -> float | None:
+        """The payment-reduction amount of ``code`` at ``schedule`` as a share of the table's price
+        (SPEC §4.1), or None when the row has no amount for that schedule. Holding the share, not
+        the amount, makes the reduction follow a drawn or overridden price; it is capped at 1 so a
+        reduced unit is never paid less than nothing."""
+        row = self.s.prices.row(code)
+        if not row.mppr:
+            return None
+        position = self.s.prices.schedules.index(schedule)
+        amount = row.mppr[position]
+        if amount is None:
+            return None
+        base = row.prices[position]
+        return min(amount / base, 1.0) if base > 0 else 0.0
+
+    def reductions(self, units: list[Number], prices: list[Number], shares: list[float | None]) -> list[Number]:
+        """Payment reduction of each item of one visit, per visit (SPEC §4.1).
+
+        Of the items with an amount (``shares`` not None) and units > 0, one unit of the item with
+        the largest amount (the first when tied, per draw) is paid in full; every other unit is
+        reduced by its amount. Item ``i``'s reduction is ``amount_i × (units_i − [i is that item])``.
+        """
+        out: list[Number] = [0.0] * len(units)
+        taking = [i for i, share in enumerate(shares) if share is not None]
+        if not taking:
+            return out
+        amounts: dict[int, Number] = {}
+        for i in taking:
+            share = shares[i]
+            assert share is not None
+            amounts[i] = np.where(np.asarray(units[i]) > 0, share * prices[i], -np.inf)
+        largest = functools.reduce(np.maximum, (amounts[i] for i in taking))
+        already_full = np.zeros(np.shape(largest), dtype=bool)
+        for i in taking:
+            full = (amounts[i] == largest) & np.isfinite(largest) & ~already_full
+            already_full = already_full | full
+            amount = np.maximum(amounts[i], 0.0)
+            reduced_units = np.maximum(units[i] - np.where(full, 1.0, 0.0), 0.0)
+            value = amount * reduced_units
+            out[i] = float(value) if np.ndim(value) == 0 else value
+        return out
+
     def visit_prices(self, pathway: Pathway, index: int) -> tuple[Number, Number, Number, dict[str, Number]]:
         """Per single visit: covered amount, uncovered amount, and everything at the uncovered
-        price (for visits beyond a visit limit); plus the allowed amount by price category."""
+        price (for visits beyond a visit limit); plus the allowed amount by price category.
+        Amounts are after the payment reduction (SPEC §4.1), which lowers the item it belongs to."""
         key = (pathway.id, index)
         if key not in self._visit_cache:
             visit = pathway.visits[index]
+            unc_schedule = self.s.uncovered_schedule
+            units = [self.v(ids.item_units(pathway.id, index, i), item.units) for i, item in enumerate(visit.items)]
+            billed = [
+                unc_schedule if item.code in self.uncovered and self.plan else self.s.schedule for item in visit.items
+            ]
+            prices = [self.price(item.code, s) for item, s in zip(visit.items, billed, strict=True)]
+            cuts = self.reductions(
+                units, prices, [self.mppr_share(it.code, s) for it, s in zip(visit.items, billed, strict=True)]
+            )
+            if self.plan:
+                # Beyond a visit limit the whole visit is billed at the uncovered schedule, with
+                # the reduction of that schedule.
+                at_unc = [self.price(item.code, unc_schedule) for item in visit.items]
+                unc_cuts = self.reductions(
+                    units, at_unc, [self.mppr_share(it.code, unc_schedule) for it in visit.items]
+                )
             covered: Number = 0.0
             uncovered: Number = 0.0
             all_uncovered: Number = 0.0
             by_category: dict[str, Number] = {}
-            unc_schedule = self.s.uncovered_schedule
             for i, item in enumerate(visit.items):
-                units = self.v(ids.item_units(pathway.id, index, i), item.units)
-                at_uncovered = units * self.price(item.code, unc_schedule) if self.plan else 0.0
-                if item.code in self.uncovered:
-                    amount = at_uncovered
+                amount = units[i] * prices[i] - cuts[i]
+                if item.code in self.uncovered and self.plan:
                     uncovered = uncovered + amount
                 else:
-                    amount = units * self.price(item.code, self.s.schedule)
                     covered = covered + amount
-                all_uncovered = all_uncovered + at_uncovered
+                if self.plan:
+                    all_uncovered = all_uncovered + units[i] * at_unc[i] - unc_cuts[i]
                 if self.detail:
                     category = self.s.prices.row(item.code).category
                     by_category[category] = by_category.get(category, 0.0) + amount
@@ -938,7 +995,8 @@ class Comparison:
             "currency": scenario.currency,
             "schedule": scenario.schedule,
             "region": scenario.region,
-            "price_vintage": scenario.prices.year or scenario.prices.label,
+            # SPEC §4.8: which locality's prices and of which year the results use.
+            "price_vintage": scenario.prices.year,
             "self_pay": scenario.insurance is None,
         }
         if scenario.episode_start is not None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from .models import VISIT_KINDS, Param, PathwaySet, PriceTable, Scenario
 from .plans import PLAN_V2_FIELDS, apply_plan_v2, plan_v2_inputs
+from .regions import at_region
 
 __all__ = [
     "COPAY_FIELDS",
@@ -47,7 +48,7 @@ COPAY_FIELDS = tuple(f"copay_{kind}" for kind in VISIT_KINDS)
 TRAVEL_FIELDS = ("miles_per_visit", "travel_hours_per_visit", "hourly_value", "daily_wage")
 PRESET_FIELDS = PLAN_FIELDS + COPAY_FIELDS + TRAVEL_FIELDS + PLAN_V2_FIELDS
 #: The state keys that make up the scenario (see :func:`compose`).
-STATE_KEYS = ("preset", "loaded", "price_table", "pathways", "options", "price_overrides", *PRESET_FIELDS)
+STATE_KEYS = ("preset", "loaded", "region", "price_table", "pathways", "options", "price_overrides", *PRESET_FIELDS)
 
 
 def inputs_from_scenario(scenario: Scenario) -> dict[str, Any]:
@@ -171,7 +172,7 @@ def with_data(start: Scenario, price_table: PriceTable | None, pathways: Pathway
 def compose(state: Mapping[str, Any], preset: Scenario) -> Scenario:
     """The scenario a session state describes (pure): its start (``loaded``, else ``preset``)
     with its own table and treatments, plan and travel inputs, options and prices."""
-    start = state["loaded"] or preset
+    start = at_region(state["loaded"] or preset, state.get("region"))
     return apply_inputs(
         with_data(start, state["price_table"], state["pathways"]),
         {field: state[field] for field in PRESET_FIELDS},
@@ -191,10 +192,12 @@ def state_for(scenario: Scenario, presets: Mapping[str, Scenario], preferred: st
     names = [preferred, *(n for n in presets if n != preferred)] if preferred in presets else list(presets)
     for name in names:
         preset = presets[name]
+        regional = at_region(preset, scenario.region)
         state = {
             "preset": name,
             "loaded": None,
-            "price_table": None if scenario.prices == preset.prices else scenario.prices,
+            "region": scenario.region,
+            "price_table": None if scenario.prices == regional.prices else scenario.prices,
             "pathways": None if scenario.pathways == preset.pathways else scenario.pathways,
             "options": list(scenario.compare),
             "price_overrides": {code: param.value for code, param in scenario.price_overrides},
@@ -205,6 +208,7 @@ def state_for(scenario: Scenario, presets: Mapping[str, Scenario], preferred: st
     return {
         "preset": preferred if preferred in presets else DEFAULT_PRESET,
         "loaded": scenario,
+        "region": scenario.region,
         "price_table": None,
         "pathways": None,
         "options": list(scenario.compare),

@@ -336,9 +336,10 @@ class Scenario:
     label: str = ""
     description: str = ""
     name: str = ""
-    # Schema version 2 (SPEC §3.3): the Medicare locality whose prices apply, and the day the
-    # episode starts (visits get dates and the plan year can end inside the episode, §4.2b).
+    # SPEC §4.8: "national" or a Medicare locality id ("NY-01") whose built prices ``prices`` holds.
     region: str = "national"
+    # Schema version 2 (SPEC §4.2b): the day the episode starts (visits get dates and the plan year
+    # can end inside the episode).
     episode_start: date | None = None
 
     @property

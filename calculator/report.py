@@ -40,6 +40,7 @@ __all__ = [
     "handout_files",
     "handout_html",
     "handout_pdf",
+    "cited_sources",
     "handout_sources",
     "handout_summary",
 ]
@@ -253,6 +254,51 @@ def _citation_parts(entry: Any) -> tuple[str, str]:
     return _short(citation, 70), get("year")
 
 
+def cited_sources(scenario: Scenario, sources: Mapping[str, Any]) -> list[str]:
+    """The ids of the bibliography ``sources`` that the scenario's numbers cite, first-cited first.
+
+    Looked for in every number the results depend on (prices of the billed codes, pathway
+    numbers, the plan, time and travel: :func:`calculator.costing.parameters`) and in the compared
+    pathways' own source lists. The Methods page and the handout list these same ids (SPEC §7).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    sources : mapping
+        The bibliography by id (:func:`calculator.sources.load_sources`).
+
+    Returns
+    -------
+    list of str
+        Ids of ``sources``, each once.
+
+    Examples
+    --------
+    >>> from calculator.io import DATA_DIR, load_scenario
+    >>> from calculator.sources import load_sources
+    >>> ids = cited_sources(load_scenario(DATA_DIR / "scenarios" / "medicare.json"), load_sources())
+    >>> "cms-pfs-rvu-2025" in ids and "bls-earnings-2025" in ids
+    True
+    """
+    from .costing import parameters
+
+    texts: list[str] = []
+    seen_pathways: dict[str, None] = {}
+    for option in scenario.compare:
+        for pathway in scenario.pathways.chain(option):
+            if pathway.id not in seen_pathways:
+                seen_pathways.setdefault(pathway.id)
+                texts.extend(pathway.sources)
+    texts.extend(p.param.source for p in parameters(scenario) if p.param.source)
+    found: dict[str, None] = {}
+    for text in texts:
+        for source_id in sources:
+            if source_id not in found and re.search(rf"(?<![\w-]){re.escape(source_id)}(?![\w-])", text):
+                found.setdefault(source_id)
+    return list(found)
+
+
 def handout_sources(scenario: Scenario, sources: Mapping[str, Any] | None = None, lang: str = "en") -> list[str]:
     """The handout's brief source list.
 
@@ -284,12 +330,7 @@ def handout_sources(scenario: Scenario, sources: Mapping[str, Any] | None = None
                         if row.code not in codes:
                             codes.append(row.code)
     if sources:
-        found: dict[str, None] = {}
-        everything = [*texts, *(row.source for row in scenario.prices.rows if row.code in _codes(price_sources))]
-        for text in everything:
-            for source_id in sources:
-                if source_id not in found and re.search(rf"(?<![\w-]){re.escape(source_id)}(?![\w-])", text):
-                    found.setdefault(source_id)
+        found = cited_sources(scenario, sources)
         if found:
             out = []
             for source_id in found:
@@ -304,10 +345,6 @@ def handout_sources(scenario: Scenario, sources: Mapping[str, Any] | None = None
     for source, codes in price_sources.items():
         listed.setdefault(_("Prices {codes}: {source}").format(codes=", ".join(codes), source=source))
     return list(listed)
-
-
-def _codes(price_sources: Mapping[str, list[str]]) -> set[str]:
-    return {code for codes in price_sources.values() for code in codes}
 
 
 def handout_summary(
@@ -414,9 +451,8 @@ def handout_summary(
                 total_text=m(result.expected.patient_total),
             )
         )
-    # A locality (e.g. NY-01) names itself; "national" reads as the price table says it.
-    locality = scenario.region if scenario.region != "national" else ""
-    region = locality or scenario.prices.region or "national"
+    # The built table names its locality ("NY-01 Manhattan"); a clinic's table its own region.
+    region = scenario.prices.region or getattr(scenario, "region", "national")
     plan_name, plan_terms, other_lines = _plan_lines(scenario, lang)
     labels = explain.cost_labels(lang)
     notes = [

@@ -20,8 +20,10 @@ from typing import Any
 from .errors import InputError
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .io import scenario_from_dict
+from .io.regional import canonical_region
 from .models import Scenario
 from .nesting import check_nesting
+from .regions import at_region
 from .serialize import scenario_to_dict
 
 __all__ = [
@@ -164,7 +166,12 @@ def changes_from(preset: Scenario, scenario: Scenario) -> dict[str, Any]:
     Both documents are written inline, so an edited number of one pathway or one price row
     travels alone rather than as the whole pathway set or table.
     """
-    return make_patch(scenario_to_dict(preset, inline=True), scenario_to_dict(scenario, inline=True))
+    # A region travels as its name, not as its whole price table (SPEC §4.8).
+    base = at_region(preset, scenario.region)
+    patch = make_patch(scenario_to_dict(base, inline=True), scenario_to_dict(scenario, inline=True))
+    if base.region != "national":
+        patch["region"] = base.region
+    return patch
 
 
 def scenario_from_link(token: str, presets: Mapping[str, Scenario]) -> tuple[str, Scenario]:
@@ -172,15 +179,22 @@ def scenario_from_link(token: str, presets: Mapping[str, Scenario]) -> tuple[str
     preset, changes = decode_link(token)
     if preset not in presets:
         raise InputError(_SOURCE, "preset", f"one of {', '.join(presets)}", preset)
-    base = presets[preset]
+    region = changes.get("region")
+    if region is not None and not isinstance(region, str):
+        raise InputError(_SOURCE, "region", "a region name such as NY-01", region)
+    base = at_region(presets[preset], canonical_region(region, _SOURCE) if region else None)
     try:
         document = apply_patch(scenario_to_dict(base, inline=True), changes)
     except (IndexError, ValueError, TypeError, AttributeError):
         raise InputError(_SOURCE, "changes", "changes that fit the preset", found_text="ones that do not") from None
+    if isinstance(document, dict):
+        # The prices are inline here (the region's table plus any edits), so the region is a label.
+        document.pop("region", None)
     scenario = scenario_from_dict(document, _SOURCE, allow_paths=False, name=base.name)
     # Inline documents load as unnamed tables; they derive from the preset's, so keep its names.
     return preset, replace(
         scenario,
+        region=base.region,
         prices=replace(scenario.prices, name=base.prices.name),
         pathways=replace(scenario.pathways, name=base.pathways.name),
     )

@@ -78,8 +78,36 @@ def test_default_page_is_my_costs_with_a_card_per_option(at: AppTest) -> None:
         o.label for o in engine.run_compare(load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json"))
     }
     assert all(v >= 0 for v in costs.values())
-    assert "likely cheapest for you" in at.info[0].value
+    assert "likely to cost you the least" in at.info[0].value  # the bottom line (explain.bottom_line)
+    assert any("Cost is only one part of the choice" in m.value for m in at.markdown)
     assert any("not quotes or medical advice" in c.value for c in at.caption)
+
+
+def _in_order(node) -> list:
+    """Every element of the page in display order (depth first through the layout blocks)."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in _in_order(children[key])]
+
+
+def test_my_costs_shows_the_answer_before_the_inputs(at: AppTest) -> None:
+    elements = _in_order(at.main)
+    kinds = [e.type for e in elements]
+    first_cost = kinds.index("metric")
+    first_input = min(kinds.index("number_input"), kinds.index("selectbox"))
+    assert first_cost < first_input, kinds[: first_input + 1]
+    # Every card has the same detail: a cost spread, an evidence-labelled outcome out of 100.
+    cards = [m.value for m in at.markdown if m.value.startswith("Out of 100 people like you")]
+    assert len(cards) == len(at.metric) == 4
+    assert all("figure" in c for c in cards)
+    spreads = [m.value for m in at.markdown if "Most people like you \\(9 in 10\\) would pay between" in m.value]
+    assert len(spreads) == 4
+    # The plan inputs are already filled in from the preset (commercial PPO: $1,500 deductible... read back).
+    preset = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    assert preset.insurance is not None
+    assert at.number_input(key="my_costs_deductible").value == inputs_from_scenario(preset)["deductible"]
+    assert any("Which of these options suit my back pain" in m.value for m in at.markdown)
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,9 +183,10 @@ def test_more_miles_raise_the_total_cost_to_the_patient(at: AppTest) -> None:
 def test_checklist_warns_only_when_something_is_ticked(at: AppTest) -> None:
     assert not at.warning
     at.checkbox(key="my_costs_check_bleeding").check().run()
-    assert len(at.warning) == 1
-    assert "talk to a clinician" in at.warning[0].value
-    assert "not a diagnosis" in at.warning[0].value
+    # Twice: on the dry-needling card (so it is seen next to its cost) and under the checklist.
+    assert len(at.warning) == 2
+    assert all("talk to a clinician" in w.value.lower() and "not a diagnosis" in w.value for w in at.warning)
+    assert all("blood thinner" in w.value for w in at.warning)
     at.checkbox(key="my_costs_check_bleeding").uncheck().run()
     assert not at.warning
 
@@ -279,3 +308,48 @@ def test_chart_csv_is_spreadsheet_safe() -> None:
 
     data = presentation.frame_csv(pd.DataFrame({"label": ["=cmd()"], "cost": [-5.0]})).decode()
     assert data.splitlines() == ["label,cost", "'=cmd(),-5.0"]
+
+
+# --------------------------------------------------------------------------------------------
+# The handout from My costs: one call for both files, nothing fetched, the checklist carried
+
+
+def test_the_handout_looks_nothing_up_and_carries_the_checklist(monkeypatch) -> None:
+    import socket
+    import subprocess
+
+    from calculator import uncertainty
+    from ui import handout
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the handout tried to reach out: {args!r}")
+
+    # No connection and no browser process (kaleido's Chromium looked up outside hosts).
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    scenario = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    comparison = engine.run_compare(scenario)
+    psa = uncertainty.run_psa(scenario, 500, 1)
+    question = "I am or may be pregnant"
+    built = handout.build_handout(comparison, "0123456789", psa=psa, checklist=[question])
+    html = built["html"].decode()
+    assert question in html and "clinician" in html
+    assert "plotly" not in html.lower() and "<svg" in html
+    assert len(built["html"]) < 1_500_000
+    assert built["pdf"].startswith(b"%PDF")
+    assert "chart_in_pdf" not in built  # no "The PDF has no chart on this server" any more
+
+
+def test_the_copied_link_keeps_the_changes_and_the_language_but_not_embed() -> None:
+    from calculator.share import scenario_from_link
+    from ui import links
+
+    presets = engine.shipped_presets()
+    preset = presets["commercial-ppo"]
+    assert preset.insurance is not None
+    changed = apply_inputs(preset, {**inputs_from_scenario(preset), "deductible": 2500.0})
+    link = links.view_link(changed, "commercial-ppo", preset, "https://clinic.example/app/")
+    assert link.startswith("https://clinic.example/app/?s=") and "embed" not in link
+    token = link.split("?s=", 1)[1]
+    _, restored = scenario_from_link(token, presets)
+    assert restored.insurance is not None and restored.insurance.deductible.value == 2500.0

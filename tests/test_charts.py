@@ -163,6 +163,13 @@ class TestIconArray:
         assert len(positions) == 100
         assert "Better" in fig.data[0].name and "(60)" in fig.data[0].name
 
+    def test_a_long_title_is_wrapped_and_given_room(self):
+        title = "100 people starting with Medication (NSAID, short muscle relaxant)"
+        fig = charts.icon_array([("Better", 100, "#1f77b4")], title)
+        lines = fig.layout.title.text.split("<br>")
+        assert len(lines) >= 2 and all(len(line) <= 34 for line in lines)
+        assert fig.layout.margin.t == 60 + 22 * (len(lines) - 1)
+
 
 class TestSensitivityCharts:
     def test_tornado_bars_run_from_the_base(self):
@@ -181,6 +188,18 @@ class TestSensitivityCharts:
         assert list(np.asarray(high.base) + np.asarray(high.x)) == [550.0, 700.0]
         assert list(high.text) == ["", "cheapest: PT"]
         assert "USD" in fig.layout.xaxis.title.text
+        # Room on the right for the end label (it was drawn over the row labels on the left):
+        # span 700 - 300 = 400; 5% = 20; 12 characters x 2.2% x 400 = 105.6 → up to 825.6.
+        assert tuple(fig.layout.xaxis.range) == pytest.approx((280.0, 825.6))
+
+    def test_a_long_chart_title_is_wrapped_for_a_phone(self):
+        frame = pd.DataFrame({"label": ["Sessions"], "cost_low": [300.0], "cost_high": [700.0]})
+        title = "What moves the cost of Dry needling + exercise (patient out of pocket)"  # 70 characters
+        fig = charts.tornado(frame, 500.0, "USD", title)
+        lines = fig.layout.title.text.split("<br>")
+        assert len(lines) == 2 and all(len(line) <= charts.TITLE_WRAP for line in lines)
+        assert " ".join(lines) == title
+        assert fig.layout.margin.t == 60 + 22
 
     def test_cost_distribution_is_one_box_per_option(self):
         stats = {
@@ -191,6 +210,9 @@ class TestSensitivityCharts:
         assert [t.type for t in fig.data] == ["box", "box"]
         assert fig.data[1].q1 == (25.0,) and fig.data[1].upperfence == (40.0,) and fig.data[1].lowerfence == (21.0,)
         assert fig.data[0].name == "A"
+        assert fig.layout.yaxis.autorange == "reversed"  # the first option on top
+        # Horizontal: the names are on the y axis, one row each, so they cannot collide.
+        assert all(t.orientation == "h" for t in fig.data) and "USD" in fig.layout.xaxis.title.text
 
     def test_p_cheapest_bars(self):
         fig = charts.p_cheapest_bars({"medication": 0.9, "surgery": 0.1}, {"medication": "Med"}, "Cheapest")

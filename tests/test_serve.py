@@ -9,6 +9,7 @@ skips it; the pure checks of the config and the load tool run everywhere.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import secrets
 import shutil
 import sys
@@ -16,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
 from deploy.serve import ROUTE_COOKIE, Stack, free_port, render_nginx_conf  # noqa: E402
+
+
+def _run_async(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: Playwright's sync fixtures keep an event loop running
+    in the main thread for the whole browser session, and ``asyncio.run`` refuses to nest in it."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 HAVE_NGINX = shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists()
 
@@ -80,23 +90,23 @@ def test_two_workers_behind_nginx_share_sessions_without_errors() -> None:
 
         # Random routing cookies spread over both processes (all 12 on one: 2 ** -11), and the
         # same cookie always reaches the same process (that is what keeps a session alive).
-        routes = asyncio.run(_route_probes(stack.url, ports, 12))
+        routes = _run_async(_route_probes(stack.url, ports, 12))
         assert None not in routes.values()
         assert set(routes.values()) == ports
-        again = asyncio.run(_route_probes_same(stack.url, ports, list(routes)[:4]))
+        again = _run_async(_route_probes_same(stack.url, ports, list(routes)[:4]))
         assert again == {c: routes[c] for c in list(routes)[:4]}
 
         # An upload reaches the process that holds the session, up to the app's 5 MB limit; sent to
         # the other process (another routing cookie), Streamlit rejects the unknown session.
         owner = next(c for c, p in routes.items() if p == min(ports))
         other = next(c for c, p in routes.items() if p == max(ports))
-        statuses = asyncio.run(_upload_statuses(stack.url, owner, other, size=5 * 1024 * 1024 - 4096))
+        statuses = _run_async(_upload_statuses(stack.url, owner, other, size=5 * 1024 * 1024 - 4096))
         assert statuses == (204, 400) or statuses == (200, 400), statuses
 
         # Two sessions pinned to each process, clicking for 10 s.
         by_port: dict[int, list[str]] = {p: [c for c, port in routes.items() if port == p][:2] for p in ports}
         cookies = [f"{ROUTE_COOKIE}={c}" for pair in by_port.values() for c in pair]
-        results, sampler, elapsed = asyncio.run(
+        results, sampler, elapsed = _run_async(
             load.run_load(stack.url, 4, 1.0, 10.0, timeout=60.0, seed=1, workers=workers, cookies=cookies)
         )
         assert results.errors == Counter(), results.error_examples

@@ -21,6 +21,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import PurePath
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -30,6 +31,7 @@ from calculator.costing import Comparison, Parameter, compare, parameters
 from calculator.inputs import DEFAULT_PRESET
 from calculator.io import DATA_DIR, load_scenario
 from calculator.models import BudgetInputs, Scenario
+from calculator.regions import costs_by_region
 from calculator.review import Review, review_changes
 from calculator.serialize import input_hash
 
@@ -180,6 +182,17 @@ def run_review(reference: Scenario, scenario: Scenario) -> Review:
 def _review(reference_key: str, key: str, _reference: Scenario, _scenario: Scenario) -> Review:
     COMPUTED["review"] += 1
     return review_changes(_reference, _scenario)
+
+
+def run_costs_by_region(scenario: Scenario) -> pd.DataFrame:
+    """Every option's costs in the national table and each of the 109 localities (the map's data)."""
+    return _costs_by_region(key_of(scenario), scenario)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _costs_by_region(key: str, _scenario: Scenario) -> pd.DataFrame:
+    COMPUTED["costs_by_region"] += 1
+    return costs_by_region(_scenario)
 
 
 def figure(key: tuple[Hashable, ...], build: Callable[[], go.Figure]) -> go.Figure:

@@ -1,52 +1,78 @@
-"""The printable handout: built on request, kept for the inputs it was built from."""
+"""The printable handout: built on request, kept for the inputs it was built from.
+
+One call, :func:`calculator.report.handout_files`, the same the ``report`` command makes: both
+files are drawn from the numbers (an SVG chart in the HTML, fpdf2 in the PDF), so nothing is
+fetched and no browser is started.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from calculator import charts, report
+from calculator import report
 from calculator.costing import Comparison
 from calculator.serialize import input_hash
+from calculator.sources import load_sources
+from calculator.uncertainty import PsaResult
+from ui.i18n import _, lang
 
 
-def build_handout(comparison: Comparison, hash_: str, clinic_name: str = "") -> dict[str, Any]:
-    """The handout as HTML (with the who-pays chart) and PDF (the chart as an image when
-    kaleido can start Chromium, else table-only)."""
-    figure = charts.payer_bars(charts.payer_frame(comparison), comparison.scenario.currency)
-    html = report.handout_html(comparison, input_hash=hash_, figure=figure, clinic_name=clinic_name)
-    # On paper: a white background and fixed margins (the static export clips automatic ones).
-    printed = go.Figure(figure).update_layout(template="plotly_white", margin={"l": 95, "r": 20, "t": 60, "b": 130})
-    png = report.figure_png(printed)
-    pdf = report.handout_pdf(comparison, input_hash=hash_, chart_png=png, clinic_name=clinic_name)
-    return {"key": (hash_, clinic_name), "html": html.encode("utf-8"), "pdf": pdf, "chart_in_pdf": png is not None}
+def build_handout(
+    comparison: Comparison,
+    hash_: str,
+    clinic_name: str = "",
+    *,
+    psa: PsaResult | None = None,
+    checklist: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The handout as HTML and PDF, in the session's language, keyed by what it was built from."""
+    language = lang()
+    files = report.handout_files(
+        comparison,
+        input_hash=hash_,
+        clinic_name=clinic_name,
+        lang=language,
+        psa=psa,
+        checklist=checklist,
+        # The bibliography, so the handout lists its sources by the ids the Methods page shows.
+        sources=load_sources(),
+    )
+    return {"key": (hash_, clinic_name, language, tuple(checklist)), **files}
 
 
-def handout_section(page: str, comparison: Comparison) -> None:
-    """Prepare the handout on request (kept for these inputs), then offer HTML and PDF."""
+def handout_section(
+    page: str, comparison: Comparison, *, psa: PsaResult | None = None, checklist: Sequence[str] = ()
+) -> None:
+    """Prepare the handout on request (kept for these inputs), then offer HTML and PDF.
+
+    ``checklist`` holds the ticked checklist items (their texts): the handout carries them."""
     hash_ = input_hash(comparison.scenario)
     clinic = st.session_state["clinic_name"].strip()
+    key = (hash_, clinic, lang(), tuple(checklist))
     with st.container(border=True):
-        st.subheader("Printable handout", anchor=False)
+        st.subheader(_("Printable handout"), anchor=False)
         st.caption(
-            "A summary to take home or print: the options side by side, the who-pays chart, the plan and "
-            "assumptions used, the sources, the date and the input hash."
+            _(
+                "A summary to take home or print: the options side by side, the bottom line, the plan and "
+                "assumptions used, the sources, the date and the input hash."
+            )
         )
         stored = st.session_state.get("handout")
         slot = st.empty()
-        if stored is None or stored["key"] != (hash_, clinic):
-            if slot.button("Prepare the handout", key=f"{page}_handout_prepare", icon=":material/print:"):
-                with st.spinner("Preparing the handout…"):
-                    stored = build_handout(comparison, hash_, clinic)
+        if stored is None or stored["key"] != key:
+            if slot.button(_("Prepare the handout"), key=f"{page}_handout_prepare", icon=":material/print:"):
+                with st.spinner(_("Preparing the handout…")):
+                    stored = build_handout(comparison, hash_, clinic, psa=psa, checklist=checklist)
                 st.session_state["handout"] = stored
                 slot.empty()
             else:
                 return
         left, right = st.columns(2)
         left.download_button(
-            "Download the handout (HTML)",
+            _("Download the handout (HTML)"),
             stored["html"],
             file_name=f"treatment-costs-{hash_}.html",
             mime="text/html",
@@ -55,7 +81,7 @@ def handout_section(page: str, comparison: Comparison) -> None:
             icon=":material/download:",
         )
         right.download_button(
-            "Download the handout (PDF)",
+            _("Download the handout (PDF)"),
             stored["pdf"],
             file_name=f"treatment-costs-{hash_}.pdf",
             mime="application/pdf",
@@ -63,5 +89,3 @@ def handout_section(page: str, comparison: Comparison) -> None:
             on_click="ignore",
             icon=":material/picture_as_pdf:",
         )
-        if not stored["chart_in_pdf"]:
-            st.caption("The PDF has no chart on this server (no Chromium for images); the HTML has it.")

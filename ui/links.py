@@ -7,6 +7,7 @@ session and rewritten after every rerun, other query parameters untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -16,7 +17,7 @@ from calculator.models import Scenario
 from calculator.share import changes_from, encode_link, link_query, scenario_from_link
 from ui import engine
 from ui.i18n import LANG_PARAM, _, lang
-from ui.state import notice, set_state
+from ui.state import notice, now, set_state
 
 LINK_PARAM = "s"  # the share link's query parameter
 
@@ -76,3 +77,49 @@ def sync_share_link(scenario: Scenario, preset_name: str, preset: Scenario) -> b
         elif current != wanted[param]:
             st.query_params[param] = wanted[param]
     return fits
+
+
+#: Query parameters a copied link keeps (the view and the language); ``embed`` is dropped so
+#: the link opens the full app in a tab.
+KEPT_PARAMS = ("lang",)
+
+
+def view_link(scenario: Scenario, preset_name: str, preset: Scenario, page_url: str) -> str:
+    """The address of this view: ``page_url`` with the share token and the language.
+
+    >>> from calculator.io import load_scenario, DATA_DIR
+    >>> s = load_scenario(DATA_DIR / "scenarios" / "self-pay.json")
+    >>> view_link(s, "self-pay", s, "http://127.0.0.1:8501/")
+    'http://127.0.0.1:8501/'
+    """
+    params: dict[str, str] = {}
+    try:
+        token = share_token(scenario, preset_name, preset)
+    except InputError:
+        token = None
+    if token:
+        params[LINK_PARAM] = token
+    for name in KEPT_PARAMS:
+        value = st.query_params.get(name) if st.runtime.exists() else None
+        if value:
+            params[name] = value
+    return page_url + ("?" + urlencode(params) if params else "")
+
+
+def copy_link_box(page: str) -> None:
+    """The link to this view in a code box, whose copy button works inside an embed too
+    (nobody sees the address bar of an iframe). Nothing is sent anywhere."""
+    context = now()
+    url = st.context.url
+    if context.scenario is None or not url:
+        return
+    link = view_link(context.scenario, context.preset_name, context.preset, url)
+    with st.container(border=True, key=f"{page}_copy_link"):
+        st.subheader(_("Link to these figures"), anchor=False)
+        st.caption(
+            _(
+                "Copy it with the copy button at the right of the box (point at or tap the box to see it), to open "
+                "these figures again or share them."
+            )
+        )
+        st.code(link, language=None, wrap_lines=True)

@@ -9,6 +9,7 @@ from calculator.models import Scenario
 from calculator.serialize import scenario_to_json
 from ui.i18n import _
 from ui.links import sync_share_link
+from ui.region import region_picker
 from ui.state import back_to_preset, now
 from ui.uploads import MAX_UPLOAD_MB, load_uploaded_scenario
 from ui.widgets import md, show_problems
@@ -37,6 +38,7 @@ def after_page(*, embedded: bool = False) -> None:
 
 def scenario_sidebar(scenario: Scenario | None, hash_: str) -> None:
     with st.sidebar:
+        region_picker("sidebar", compact=True)
         st.markdown("##### " + md(_("Save / load scenario")))
         if st.session_state["loaded"] is not None:
             st.caption(md(_("Using the scenario from {where}.").format(where=st.session_state["loaded_from"])))

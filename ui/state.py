@@ -34,6 +34,7 @@ from calculator.inputs import (
     with_data,
 )
 from calculator.models import PathwaySet, PriceTable, Scenario
+from calculator.regions import at_region
 from calculator.serialize import input_hash
 from ui import engine
 from ui.i18n import _
@@ -67,7 +68,7 @@ class Rerun:
 def _build(presets: Mapping[str, Scenario]) -> Rerun:
     state = st.session_state
     preset = presets[state["preset"]]
-    start = state["loaded"] or preset
+    start = at_region(state["loaded"] or preset, state["region"])  # the editors show the region's table
     base = with_data(start, state["price_table"], state["pathways"])
     scenario: Scenario | None = None
     error: CostModelError | None = None
@@ -105,6 +106,7 @@ def init_state(presets: Mapping[str, Scenario]) -> None:
     """Set up the shared (non-widget) state once per session; called by ``app.py``."""
     if st.session_state.get("preset") not in presets:
         st.session_state["preset"] = DEFAULT_PRESET if DEFAULT_PRESET in presets else next(iter(presets))
+    st.session_state.setdefault("region", "national")  # SPEC §4.8; kept when the preset changes
     if "data_rev" in st.session_state:
         return
     st.session_state.setdefault("loaded", None)
@@ -206,7 +208,8 @@ def back_to_preset() -> None:
 
 
 def _start() -> Scenario:
-    return st.session_state["loaded"] or engine.shipped_presets()[st.session_state["preset"]]
+    start = st.session_state["loaded"] or engine.shipped_presets()[st.session_state["preset"]]
+    return at_region(start, st.session_state["region"])
 
 
 def use_price_table(table: PriceTable) -> None:

@@ -225,6 +225,7 @@ def scenario_model(
     schedule: str,
     budget: BudgetInputs | None,
     name: str,
+    region: str = "national",
 ) -> Scenario:
     """The scenario, once its price table and pathways are resolved and cross-checked."""
     return Scenario(
@@ -241,7 +242,7 @@ def scenario_model(
         label=doc.label,
         description=doc.description,
         name=name,
-        region=doc.region or "national",
+        region=region,
         episode_start=doc.episode_start,
     )
 
@@ -398,7 +399,8 @@ def scenario_doc(
         fields["psa"] = PsaDoc.model_construct(draws=scenario.psa.draws, seed=scenario.psa.seed)
     if scenario.budget is not None:
         fields["budget"] = _budget_doc(scenario.budget)
-    fields["region"] = scenario.region
+    if scenario.region != "national":
+        fields["region"] = scenario.region
     if scenario.episode_start is not None:
         fields["episode_start"] = scenario.episode_start
     return ScenarioDoc.model_construct(**fields)

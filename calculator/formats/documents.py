@@ -327,16 +327,6 @@ IsoDate = Annotated[
     PlainSerializer(lambda d: d.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date"}),
 ]
-REGION_PATTERN = r"^(national|[A-Z]{2}-[0-9]{2})$"
-
-
-def _region(raw: object) -> str:
-    if not isinstance(raw, str) or not re.fullmatch(REGION_PATTERN, raw.strip()):
-        raise problem('"national" or a Medicare locality such as "NY-01"', raw)
-    return raw.strip()
-
-
-Region = Annotated[str, PlainValidator(_region), WithJsonSchema({"type": "string", "pattern": REGION_PATTERN})]
 
 
 class BenefitDoc(Document):
@@ -484,6 +474,22 @@ def _schedule(raw: object) -> str:
 
 ScheduleName = Annotated[str, PlainValidator(_schedule), WithJsonSchema({"type": "string"})]
 
+REGION_PATTERN = r"^(?:[Nn][Aa][Tt][Ii][Oo][Nn][Aa][Ll]|[A-Za-z]{2}-?[0-9]{1,2})$"
+
+
+def _region(raw: object) -> str:
+    # The spelling only: whether the locality exists is checked against the CMS files on load.
+    if raw is None:
+        return "national"
+    if not isinstance(raw, str) or not re.match(REGION_PATTERN, raw.strip()):
+        raise problem("'national' or a Medicare locality such as NY-01", raw)
+    return raw.strip()
+
+
+RegionName = Annotated[
+    str, PlainValidator(_region), WithJsonSchema({"type": ["string", "null"], "pattern": REGION_PATTERN})
+]
+
 
 class ScenarioDoc(Document):
     """A scenario file (``data/scenarios/*.json``): everything one comparison needs."""
@@ -502,7 +508,7 @@ class ScenarioDoc(Document):
     indirect: IndirectDoc | None = None
     psa: PsaDoc | None = None
     budget: BudgetDoc | None = None
-    region: Region | None = None
+    region: RegionName = "national"
     episode_start: IsoDate | None = None
 
 

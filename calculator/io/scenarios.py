@@ -175,6 +175,8 @@ def scenario_from_dict(
         lambda inline: _inline_pathways(inline, source), "pathways",
     )  # fmt: skip
 
+    prices, region = _at_region(source, doc.prices, doc.region, prices)
+
     problems: list[InputError] = []
 
     def fail(where: str, expected: str, found: object = None, **kw: Any) -> None:
@@ -210,14 +212,29 @@ def scenario_from_dict(
     _raise_all(problems)
 
     scenario = scenario_model(
-        doc, prices=prices, pathways=pathways, compare=compare, schedule=schedule, budget=budget, name=name
-    )
+        doc, prices=prices, pathways=pathways, compare=compare, schedule=schedule, budget=budget, name=name,
+        region=region,
+    )  # fmt: skip
     if scenario.uncovered_schedule not in prices.schedules:
         raise InputError(
             source, "insurance.uncovered_schedule", f"one of the table's schedules ({schedules})",
             scenario.uncovered_schedule,
         )  # fmt: skip
     return scenario
+
+
+def _at_region(source: str, raw_prices: object, raw_region: str, prices: PriceTable) -> tuple[PriceTable, str]:
+    """SPEC §4.8: the shipped table built for the scenario's region (``national``: as shipped)."""
+    from .regional import NATIONAL, canonical_region, has_regions, regional_price_table
+
+    region = canonical_region(raw_region, source)
+    if region == NATIONAL:
+        return prices, region
+    if not (isinstance(raw_prices, str) and has_regions(raw_prices)):
+        raise InputError(
+            source, "region", "'national' unless prices is a shipped table built from CMS files (us-2025)", raw_region
+        )
+    return regional_price_table(raw_prices, region), region
 
 
 def _inline_pathways(doc: PathwayFileDoc | dict[str, PathwayDoc], source: str) -> PathwaySet:

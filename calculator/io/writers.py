@@ -120,9 +120,13 @@ def _shipped_pathways(name: str, mtime: float) -> PathwaySet:
     return load_pathways(DATA_DIR / "pathways" / f"{name}.json")
 
 
-def _is_shipped_prices(table: PriceTable) -> bool:
+def _is_shipped_prices(table: PriceTable, region: str = "national") -> bool:
     if table.name not in shipped_names("prices"):
         return False
+    if region != "national":
+        from .regional import has_regions, regional_price_table
+
+        return has_regions(table.name) and regional_price_table(table.name, region) == table
     path = DATA_DIR / "prices" / f"{table.name}.csv"
     return _shipped_prices(table.name, path.stat().st_mtime) == table
 
@@ -141,14 +145,19 @@ def scenario_to_dict(scenario: Scenario, *, inline: bool = False) -> dict[str, A
     clinic's table, edited pathways), or everything with ``inline=True``, is written inline so the
     file stands alone.
     """
-    prices = scenario.prices.name if not inline and _is_shipped_prices(scenario.prices) else None
+    prices = scenario.prices.name if not inline and _is_shipped_prices(scenario.prices, scenario.region) else None
     pathways = scenario.pathways.name if not inline and _is_shipped_pathways(scenario.pathways) else None
     doc = scenario_doc(
         scenario,
         prices=prices if prices is not None else price_table_doc(scenario.prices),
         pathways=pathways if pathways is not None else pathway_set_doc(scenario.pathways),
     )
-    return doc.model_dump(by_alias=True, exclude_unset=True)
+    document = doc.model_dump(by_alias=True, exclude_unset=True)
+    if prices is None and not inline:
+        # A region selects a shipped table's built prices (SPEC §4.8); a file with its own inline
+        # table (e.g. a region's table edited in the app) stands alone without one.
+        document.pop("region", None)
+    return document
 
 
 def scenario_to_json(scenario: Scenario, *, inline: bool = False) -> str:

@@ -55,6 +55,13 @@ def _open(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT)
 
 
+def _plan(page: Page) -> None:
+    """Open the "Your plan" expander of My costs (the inputs follow the answer, folded)."""
+    if not page.get_by_role("spinbutton", name="Deductible", exact=True).is_visible():
+        page.locator('[data-testid="stExpander"] summary').get_by_text("Your plan", exact=True).click()
+    expect(page.get_by_role("spinbutton", name="Deductible", exact=True)).to_be_visible(timeout=TIMEOUT)
+
+
 def _settle(page: Page) -> None:
     """Wait for the rerun to finish (Streamlit shows a running indicator meanwhile)."""
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=TIMEOUT)
@@ -70,6 +77,7 @@ def test_patient_changes_an_input_and_visits_every_page(page: Page, app_url: str
     before = surgery.inner_text()
     _shot(page, "my-costs", docs="my-costs.png")
 
+    _plan(page)
     coinsurance = page.get_by_role("spinbutton", name="Coinsurance (%)")
     coinsurance.fill("50")
     coinsurance.press("Enter")
@@ -96,6 +104,7 @@ def test_patient_changes_an_input_and_visits_every_page(page: Page, app_url: str
     _shot(page, "methods")
 
     _open(page, "My costs")
+    _plan(page)
     expect(page.get_by_role("spinbutton", name="Coinsurance (%)")).to_have_value("50", timeout=TIMEOUT)
 
 
@@ -210,12 +219,13 @@ def test_the_handout_downloads_with_the_input_hash(page: Page, app_url: str, tmp
     hash_ = _input_hash(page)
     page.get_by_role("button", name="Prepare the handout").click()
     html_button = page.get_by_role("button", name="Download the handout (HTML)")
-    expect(html_button).to_be_visible(timeout=60_000)  # the PDF chart image starts Chromium (~3 s)
+    expect(html_button).to_be_visible(timeout=TIMEOUT)
     with page.expect_download() as download:
         html_button.click()
     assert download.value.suggested_filename == f"treatment-costs-{hash_}.html"
     html = Path(download.value.path()).read_text(encoding="utf-8")
-    assert hash_ in html and "Dry needling" in html and "plotly" in html
+    assert hash_ in html and "Dry needling" in html and "<svg" in html
+    assert "plotly" not in html.lower()  # a drawn SVG chart, no inlined plotly.js (4.7 MB)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the handout (PDF)").click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
@@ -227,6 +237,7 @@ def test_a_share_link_opens_the_same_numbers_in_a_new_page(page: Page, app_url: 
     expect(metrics).to_have_count(4, timeout=TIMEOUT)
     surgery = metrics.nth(3)
     before = surgery.inner_text()
+    _plan(page)
     deductible = page.get_by_role("spinbutton", name="Deductible", exact=True)
     deductible.fill("4000")
     deductible.press("Enter")
@@ -242,6 +253,7 @@ def test_a_share_link_opens_the_same_numbers_in_a_new_page(page: Page, app_url: 
     expect(other_metrics).to_have_count(4, timeout=TIMEOUT)
     for i, text in enumerate(shown):
         expect(other_metrics.nth(i)).to_have_text(text, timeout=TIMEOUT)
+    _plan(other)
     expect(other.get_by_role("spinbutton", name="Deductible", exact=True)).to_have_value("4000")
     assert _input_hash(other) == hash_
     other.close()
