@@ -10,9 +10,9 @@ import streamlit as st
 
 from calculator import charts, content, explain
 from calculator.errors import CostModelError
-from calculator.models import VISIT_KINDS
 from ui import engine, handout, links, state, widgets
 from ui.i18n import _, lang, money, share
+from ui.plan_inputs import has_problems, plan_inputs
 from ui.region import region_picker
 from ui.widgets import md
 
@@ -126,73 +126,10 @@ if base.description:
         st.caption(md(_(base.description)))
 
 if base.insurance is not None:
-    with st.expander(_("Your plan"), icon=":material/health_and_safety:"):
-        left, right = st.columns(2)
-        left.number_input(
-            _("Deductible"),
-            min_value=0.0,
-            max_value=100_000.0,
-            step=100.0,
-            format="%.0f",
-            help=_("What you pay each year before the plan starts sharing costs."),
-            **widgets.bound(PAGE, "deductible"),
-        )
-        right.number_input(
-            _("Deductible already met"),
-            min_value=0.0,
-            max_value=100_000.0,
-            step=100.0,
-            format="%.0f",
-            help=_("How much of this year's deductible you have already paid."),
-            **widgets.bound(PAGE, "deductible_met"),
-        )
-        left.number_input(
-            _("Coinsurance (%)"),
-            min_value=0.0,
-            max_value=100.0,
-            step=5.0,
-            format="%.0f",
-            help=_("Your share of the price after the deductible, e.g. 20%."),
-            **widgets.bound(PAGE, "coinsurance_pct"),
-        )
-        right.number_input(
-            _("Out-of-pocket already paid"),
-            min_value=0.0,
-            max_value=100_000.0,
-            step=100.0,
-            format="%.0f",
-            help=_("What you have paid toward this year's out-of-pocket maximum."),
-            **widgets.bound(PAGE, "oop_met"),
-        )
-        no_max = st.checkbox(_("My plan has no out-of-pocket maximum"), **widgets.bound(PAGE, "no_oop_max"))
-        st.number_input(
-            _("Out-of-pocket maximum"),
-            min_value=0.0,
-            max_value=100_000.0,
-            step=100.0,
-            format="%.0f",
-            disabled=no_max,
-            help=_("The most you pay in a year for covered care (copays, deductible and coinsurance)."),
-            **widgets.bound(PAGE, "oop_max"),
-        )
-        st.caption(
-            _(
-                "Copays (a fixed amount per visit): leave a box empty when that kind of visit goes through the "
-                "deductible and coinsurance instead."
-            )
-        )
-        used = {v.kind for p in base.pathways.pathways for v in p.visits}
-        cols = st.columns(2)
-        for i, kind in enumerate(k for k in VISIT_KINDS if k in used):
-            cols[i % 2].number_input(
-                _(kind.replace("_", " ").capitalize()),
-                min_value=0.0,
-                max_value=10_000.0,
-                step=5.0,
-                format="%.0f",
-                placeholder=_("no copay"),
-                **widgets.bound(PAGE, f"copay_{kind}"),
-            )
+    # The plan as its Summary of Benefits and Coverage shows it (ui.plan_inputs); opened by
+    # itself when a figure is impossible, so the sentence next to the field is seen.
+    with st.expander(_("Your plan"), icon=":material/health_and_safety:", expanded=has_problems()):
+        plan_inputs(PAGE)
 else:
     st.info(_("Self-pay: you pay the clinic's cash price for everything."), icon=":material/payments:")
 

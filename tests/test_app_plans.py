@@ -59,6 +59,7 @@ def test_visits_used_above_the_limit_is_said_next_to_the_field(inputs: AppTest) 
 
 
 def test_dates_hsa_and_a_kind_benefit_reach_the_scenario(inputs: AppTest) -> None:
+    inputs.toggle(key="my_costs_plan_dates").set_value(True).run()
     inputs.selectbox(key="my_costs_episode_start_month").set_value(11).run()
     inputs.number_input(key="my_costs_hsa_balance").set_value(800.0).run()
     inputs.number_input(key="my_costs_tax_rate_pct").set_value(22.0).run()

@@ -122,7 +122,7 @@ def plan_inputs(page: str) -> None:
             help=_("The most you pay in a year for covered care (copays, deductible and coinsurance)."),
         )
         copays = _("Copays (a fixed amount per visit)")
-        st.markdown(f"**{copays}**")
+        st.markdown(f"###### {copays}")
         st.caption(_("Leave a box empty when that kind of visit goes through the deductible and coinsurance instead."))
         cols = st.columns(2)
         for i, kind in enumerate(used_kinds):
@@ -222,8 +222,13 @@ def _month(number: int | None) -> str:
 
 
 def _dates(page: str) -> None:
+    # Folded until asked for (or already set): most episodes stay inside one plan year.
+    dated = (
+        st.session_state.get("episode_start_month") is not None or st.session_state.get("plan_year_start_month") != 1
+    )
+    if not st.toggle(_dates_title(), value=dated, key=f"{page}_plan_dates"):
+        return
     with st.container(border=True):
-        st.markdown(f"**{_dates_title()}**")
         st.caption(
             _(
                 "If treatment runs past the end of your plan year, the deductible and the out-of-pocket maximum "
@@ -256,7 +261,7 @@ def _hsa_title() -> str:
 
 def _tax_advantaged(page: str) -> None:
     with st.container(border=True):
-        st.markdown(f"**{_hsa_title()}**")
+        st.markdown(f"###### {_hsa_title()}")
         st.caption(_("Money in a health savings or flexible spending account is pre-tax: it costs you less."))
         left, right = st.columns(2)
         _money(
