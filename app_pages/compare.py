@@ -158,15 +158,15 @@ with over_time:
         default="patient",
         key=f"{PAGE}_cost_view",
     )
-    view = view or "patient"
-    frame = charts.cumulative_frame(comparison, view)
+    shown_view: str = view or "patient"
+    frame = charts.cumulative_frame(comparison, shown_view)
     frame["label"] = [labels.get(o, o) for o in frame["option"]]
     wide = frame.pivot_table(index="week", columns="label", values="cost", sort=False).reset_index()
     table = money_columns(wide, [c for c in wide.columns if c != "week"], currency, lang())
     widgets.show_chart(
         engine.figure(
-            (engine.key_of(scenario), "cumulative", view, tuple(labels.items()), lang()),
-            lambda: charts.cumulative_lines(frame, currency, view, lang()),
+            (engine.key_of(scenario), "cumulative", shown_view, tuple(labels.items()), lang()),
+            lambda: charts.cumulative_lines(frame, currency, shown_view, lang()),
         ),
         frame,
         table=table.rename(columns={"week": _("Week")}),

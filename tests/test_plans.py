@@ -126,6 +126,7 @@ def test_the_medicare_preset_puts_a_hospital_stay_under_part_a() -> None:
     [branch] = result.option("fusion").branches
     stay = [line for line in branch.lines if line.kind == "inpatient"]
     assert [line.patient for line in stay] == [pytest.approx(1676.0)]
+    assert medicare.insurance is not None
     part_b_only = replace(medicare, compare=("fusion",), insurance=replace(medicare.insurance, benefits=()))
     assert compare(part_b_only).option("fusion").expected.patient > result.option("fusion").expected.patient + 4000
 
@@ -317,6 +318,7 @@ def test_impossible_combinations_are_clamped_and_said() -> None:
     assert set(found) == {"deductible_met", "oop_met", "visits_used.therapy"}
     assert all(sentence.count(".") == 1 and sentence.endswith(".") for sentence in found.values())
     assert compare(odd).to_dict()["warnings"] == warnings(odd)
+    assert odd.insurance is not None
     met = replace(
         odd, insurance=replace(odd.insurance, deductible_met=p(1500), oop_met=p(5000), visits_used=(("therapy", 5),))
     )
