@@ -35,14 +35,21 @@ scenario = context.scenario_or_stop()
 presets = context.presets
 current = _("Current plan ({label})").format(label=_(scenario.label or scenario.name))
 choices = {current: PlanChoice(current, scenario.insurance, scenario.schedule)}
+others: list[str] = []  # presets whose plan differs from the current one: the useful comparisons
 for name, preset in presets.items():
     label = _(engine.preset_label(presets, name))
     choices.setdefault(label, PlanChoice(label, preset.insurance, preset.schedule))
+    if preset.insurance != scenario.insurance and label in choices and label != current:
+        others.append(label)
 
 key = f"{PAGE}_chosen"
 if key in st.session_state:
     st.session_state[key] = [c for c in st.session_state[key] if c in choices]
-default = [current, *[c for c in choices if c != current][:1]]
+# The open-enrollment question by default: the current plan against a plan that differs from it
+# (the shipped high-deductible plan with an HSA when it does).
+hsa = _(engine.preset_label(presets, "high-deductible")) if "high-deductible" in presets else ""
+default = [current, hsa if hsa in others else (others[0] if others else current)]
+default = list(dict.fromkeys(default))
 chosen = st.multiselect(
     _("Plans to compare (two or three)"),
     list(choices),

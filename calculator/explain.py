@@ -408,8 +408,8 @@ def assumed_equal_sentences(scenario: Scenario, lang: str = "en") -> list[str]:
                 "{first} and {second}: the chance of getting better is assumed equal ({share}); no study "
                 "compares them directly."
             ).format(
-                first=scenario.pathways.get(a).label,
-                second=scenario.pathways.get(b).label,
+                first=_(scenario.pathways.get(a).label),
+                second=_(scenario.pathways.get(b).label),
                 share=format_share(scenario.pathways.get(a).response_probability.value, lang),
             )
         )
@@ -430,7 +430,7 @@ def outcome_sentence_for(scenario: Scenario, option_id: str, lang: str = "en", p
         elif k == 0:
             parts.append(_("{count} get better with it").format(count=o.count))
         elif o.count > 0:
-            onward = _plain(scenario.pathways.get(o.pathway).label)
+            onward = _plain(_(scenario.pathways.get(o.pathway).label))
             parts.append(_("{count} get better after going on to {option}").format(count=o.count, option=onward))
     body = (
         (_("{items} and {last}").format(items=", ".join(parts[:-1]), last=parts[-1]))
@@ -440,7 +440,7 @@ def outcome_sentence_for(scenario: Scenario, option_id: str, lang: str = "en", p
     tag = outcome_evidence(scenario, option_id)
     return _("Out of {people} people like you who start with {option}, {body} ({evidence}).").format(
         people=people,
-        option=_plain(scenario.pathways.get(option_id).label),
+        option=_plain(_(scenario.pathways.get(option_id).label)),
         body=body,
         evidence=_("figure {word}").format(word=evidence_word(tag, lang)),
     )
@@ -503,18 +503,18 @@ def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str 
                 _("Paying for care yourself, {option} is likely to cost you about {amount}.")
                 if self_pay
                 else _("With your plan, {option} is likely to cost you about {amount}.")
-            ).format(option=_plain(best.label), amount=money(best.expected.patient))
+            ).format(option=_plain(_(best.label)), amount=money(best.expected.patient))
         )
         return out
     ties = [o for o in options[1:] if round(o.expected.patient) == round(best.expected.patient)]
     if ties:
-        names = ", ".join(_plain(o.label) for o in [best, *ties[:-1]])
+        names = ", ".join(_plain(_(o.label)) for o in [best, *ties[:-1]])
         template = (
             _("Paying for care yourself, {options} and {last} are likely to cost you the same: about {amount} each.")
             if self_pay
             else _("With your plan, {options} and {last} are likely to cost you the same: about {amount} each.")
         )
-        out.append(template.format(options=names, last=_plain(ties[-1].label), amount=money(best.expected.patient)))
+        out.append(template.format(options=names, last=_plain(_(ties[-1].label)), amount=money(best.expected.patient)))
         out.append(_("They are equal under these assumptions, so cost alone does not separate them."))
         runner = ties[0]
     else:
@@ -532,10 +532,10 @@ def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str 
         )
         out.append(
             template.format(
-                option=_plain(best.label),
+                option=_plain(_(best.label)),
                 amount=money(best.expected.patient),
                 difference=money(runner.expected.patient - best.expected.patient),
-                runner=_plain(runner.label),
+                runner=_plain(_(runner.label)),
             )
         )
     if psa is not None and best.id in psa.options and runner.id in psa.options:
@@ -547,7 +547,9 @@ def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str 
                 _(
                     "Allowing for uncertainty in the numbers ({draws} simulations), {option} and {runner} are too "
                     "close to call: the difference is within the simulation's random noise."
-                ).format(draws=format_number(psa.draws, lang), option=_plain(best.label), runner=_plain(runner.label))
+                ).format(
+                    draws=format_number(psa.draws, lang), option=_plain(_(best.label)), runner=_plain(_(runner.label))
+                )
             )
         elif not ties:
             share = psa.p_cheapest["patient"].get(best.id, 0.0)
@@ -561,7 +563,7 @@ def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str 
                     "Allowing for uncertainty in the numbers, {option} came out cheapest for you in {count} of 100 "
                     "simulations."
                 )
-            out.append(sentence.format(option=_plain(best.label), count=round(share * 100)))
+            out.append(sentence.format(option=_plain(_(best.label)), count=round(share * 100)))
             if share < 0.5:
                 out.append(_("So which option is cheapest for you is uncertain."))
     overall = min(options, key=lambda o: o.expected.patient_total)
@@ -569,7 +571,7 @@ def bottom_line(comparison: Comparison, psa: PsaResult | None = None, lang: str 
         out.append(
             _(
                 "Counting your time, travel and any time off work, {option} costs you least overall (about {amount})."
-            ).format(option=_plain(overall.label), amount=money(overall.expected.patient_total))
+            ).format(option=_plain(_(overall.label)), amount=money(overall.expected.patient_total))
         )
     out.append(
         _(
