@@ -74,9 +74,10 @@ def test_medicare_surgery_episodes_stay_in_their_published_ranges(region):
     # Single-level fusion, professional + facility: Goz 2015 $25,858 (2012) x CPI-U 1.3663 = 35,330;
     # the hospital row is derived from that total, so only the professional fees move by region.
     # Medicare bills the stay (Part A) and the surgeon and anesthesia (Part B) apart: both together.
-    fusion = lines[("fusion", "Fusion hospital stay (Part A)")] + lines[
-        ("fusion", "Surgeon and anesthesia during the stay (Part B)")
-    ]
+    fusion = (
+        lines[("fusion", "Fusion hospital stay (Part A)")]
+        + lines[("fusion", "Surgeon and anesthesia during the stay (Part B)")]
+    )
     assert 0.9 * 35330 <= fusion <= 1.1 * 35330
 
 
