@@ -24,7 +24,7 @@ from typing import Any
 
 from . import explain
 from .costing import Comparison, OptionResult
-from .i18n import format_money, format_share, translator
+from .i18n import N_, format_money, format_share, translator
 from .models import Scenario
 from .presentation import DISCLAIMER
 from .uncertainty import PsaResult
@@ -48,6 +48,21 @@ __all__ = [
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Short citations: long enough to find the paper, short enough for one printed line.
 _SHORT_CITATION = 95
+
+
+# Schedule and visit-kind names shown on the plan line: marked here so the catalogs carry them.
+_PLAN_WORDS = (
+    N_("self pay"),
+    N_("commercial"),
+    N_("medicare"),
+    N_("office"),
+    N_("specialist"),
+    N_("therapy"),
+    N_("pharmacy"),
+    N_("imaging"),
+    N_("outpatient surgery"),
+    N_("inpatient"),
+)
 
 
 def disclaimer(lang: str = "en") -> str:
@@ -838,7 +853,7 @@ def handout_pdf(
         s.labels["includes"],
     )
     with pdf.table(
-        col_widths=(34, 20, 25, 22, 81),
+        col_widths=(32, 20, 25, 26, 79),  # the fourth wide enough for 'Probabilidad' unbroken
         text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
         line_height=3.8,
         headings_style=_heading_style(family),
