@@ -17,6 +17,10 @@
 
 Invalid input exits 2 with no traceback and at most three lines on stderr: the first problems of
 the file and "and N more problems".
+
+It is long because it is the whole command line in one place (eight subcommands, their
+argument types and their table/CSV/JSON printers); each subcommand is a short function that
+calls the engine, so splitting would only scatter the parser.
 """
 
 from __future__ import annotations

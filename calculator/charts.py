@@ -6,6 +6,10 @@ Each chart comes in two parts: a ``*_frame`` function that turns engine results 
 and a figure builder that draws that frame. Options keep one colour everywhere
 (:data:`OPTION_COLORS`, read from ``data/content/options.toml`` in the same order as ``chartCategoricalColors`` in
 ``.streamlit/config.toml``); money axes name the currency.
+
+It is long because every figure of the app lives here (about fifteen builders, each a data
+frame and a figure, with their shared layout helpers); one module keeps colours, axes and
+wrapping consistent across them.
 """
 
 from __future__ import annotations

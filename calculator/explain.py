@@ -2,6 +2,9 @@
 
 Everything returned here is plain text (no Markdown): the app escapes it before display. Money
 goes through :func:`calculator.formatting.format_money`, so no raw float reaches the screen.
+
+It is over 400 lines because it holds every sentence a patient reads (app and handout share
+them), in one place so the two never drift apart and translators find them together.
 """
 
 from __future__ import annotations

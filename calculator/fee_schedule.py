@@ -9,6 +9,10 @@ the multipliers or cash prices change, a new recipe.
 
 All money arithmetic is :class:`decimal.Decimal` and every amount is rounded to the cent half up,
 as CMS rounds its fee schedule amounts (97110 national: (0.45 + 0.43 + 0.01) × 32.3465 = 28.79).
+
+It is over 400 lines because it reads four CMS file layouts (each in its published form and
+as an extract) and prices each recipe row by its method; the readers and the formulas are
+checked together against the CMS examples (tests/test_fee_schedule.py).
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ Nothing here reaches the network. The chart is drawn from the numbers: inline SV
 (no script, no font, no image to fetch, so the file opens offline and stays small) and fpdf2
 rectangles and text in the PDF (no browser). Every string goes through the language's
 translator and money through Babel (:mod:`calculator.i18n`).
+
+It is long because the handout is one document in two renderings (HTML with its SVG chart,
+PDF with fpdf2 drawing) built from one summary; keeping them together keeps their words and
+numbers the same.
 """
 
 from __future__ import annotations
