@@ -25,6 +25,7 @@ from . import content
 from .costing import Comparison, OptionResult
 from .formatting import CURRENCY_SYMBOLS, format_money, format_percent
 from .i18n import DEFAULT_LANGUAGE, N_, translator
+from .text import plotly_text
 
 __all__ = [
     "CATEGORY_COLORS",
@@ -169,7 +170,8 @@ def wrap(text: str, width: int = 18, max_lines: int | None = None) -> str:
     """
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    # Escaped first (a label from an upload or a link may hold <a href>): the <br>s below are ours.
+    for word in plotly_text(text).split():
         if current and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = word
@@ -184,7 +186,7 @@ def wrap(text: str, width: int = 18, max_lines: int | None = None) -> str:
 
 
 def _labels(comparison: Comparison) -> dict[str, str]:
-    return {o.id: o.label for o in comparison}
+    return {o.id: plotly_text(o.label) for o in comparison}
 
 
 # --------------------------------------------------------------------------------------------

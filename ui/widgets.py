@@ -20,20 +20,23 @@ from calculator.errors import CostModelError, InputError
 from calculator.inputs import effective_price
 from calculator.models import Scenario
 from calculator.presentation import DISCLAIMER, frame_csv
+from calculator.text import literal_markdown
 from ui import engine, i18n
 from ui.i18n import _, translate_now
 from ui.state import load_preset_inputs, now
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]<>()#+-.!|~$=:")
+# Long enough for any label or translated description; the per-field caps of the formats bound input.
+_MD_LIMIT = 20_000
 
 
 def md(text: str) -> str:
-    """Escape text so Markdown shows it literally ("$" would otherwise start LaTeX).
+    """Text shown literally in a Markdown context: no markup, no LaTeX, no link, no image, no
+    autolinked address (:func:`calculator.text.literal_markdown`); control characters removed.
 
     >>> md("$1,200 (a_b)")
-    '\\\\$1,200 \\\\(a\\\\_b\\\\)'
+    '\\\\$1\\\\,200 \\\\(a\\\\_b\\\\)'
     """
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
+    return literal_markdown(text, limit=_MD_LIMIT)
 
 
 def money(amount: float | None, currency: str, *, cents: bool = False) -> str:
