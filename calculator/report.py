@@ -661,6 +661,11 @@ def handout_html(
         checklist=checklist,
         sources=sources,
     )
+    return _html_page(s, lang)
+
+
+def _html_page(s: HandoutSummary, lang: str) -> str:
+    """The HTML handout of a summary (see :func:`handout_html`)."""
     _ = translator(lang).gettext
     e = html.escape
     cards = []
@@ -732,10 +737,9 @@ def handout_files(
         "sources": sources,
         "generated_on": generated_on,
     }
-    return {
-        "html": handout_html(comparison, **options).encode("utf-8"),
-        "pdf": handout_pdf(comparison, **options),
-    }
+    # One summary for both files: they show the same words and numbers, computed once.
+    summary = handout_summary(comparison, **options)
+    return {"html": _html_page(summary, lang).encode("utf-8"), "pdf": _pdf_document(summary, lang)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -776,7 +780,6 @@ def handout_pdf(
     figures, questions, assumptions and sources follow. ``chart_png`` is accepted for older
     callers and ignored.
     """
-    from fpdf import FPDF
 
     del chart_png
     s = handout_summary(
@@ -789,6 +792,13 @@ def handout_pdf(
         checklist=checklist,
         sources=sources,
     )
+    return _pdf_document(s, lang)
+
+
+def _pdf_document(s: HandoutSummary, lang: str) -> bytes:
+    """The PDF handout of a summary (see :func:`handout_pdf`)."""
+    from fpdf import FPDF
+
     _ = translator(lang).gettext
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(14, 12, 14)
