@@ -7,11 +7,9 @@ are written as numbers, so negative amounts are left alone.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 
-from .inert import inert_cell
+from .inert import inert_cell, inert_csv
 
 __all__ = ["neutralise", "to_csv"]
 
@@ -28,9 +26,5 @@ def neutralise(cell: object) -> object:
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralise(c) for c in row])
-    return buffer.getvalue()
+    """CSV text with every header and cell inert (:func:`calculator.inert.inert_csv`)."""
+    return inert_csv(header, rows)
