@@ -214,3 +214,22 @@ def test_a_scenario_with_the_loaders_extreme_valid_values_renders(case: str) -> 
 
 def test_the_psa_runs_at_the_widgets_smallest_draws() -> None:
     assert run_psa(load_scenario_base(), analyses.MIN_DRAWS, seed=0).options
+
+
+def workbook_caption(at: AppTest) -> str:
+    return next(c.value.replace("\\", "") for c in at.caption if c.value.startswith("Summary for every option"))
+
+
+def test_the_results_workbook_includes_only_the_analyses_run_for_these_inputs() -> None:
+    at = assumptions("tornado")
+    buttons = {e.proto.label: e.proto for e in at.get("download_button")}
+    for label in ("Download the results workbook (XLSX)", "Download all results (JSON)"):
+        assert buttons[label].deferred_file_id  # built when pressed, not on every rerun
+    assert "computed for these inputs: one-way sensitivity." in workbook_caption(at)
+    at.segmented_control(key="assumptions_analysis").set_value("psa").run()
+    assert "one-way sensitivity; probabilistic analysis and acceptability curve." in workbook_caption(at)
+    at.session_state["deductible"] = 4321.0  # both results are now for earlier inputs: left out
+    at.run()
+    assert "Run an analysis above to include its results too." in workbook_caption(at)
+    at.button(key="assumptions_psa_update").click().run()
+    assert "computed for these inputs: probabilistic analysis and acceptability curve." in workbook_caption(at)

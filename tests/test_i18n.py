@@ -214,3 +214,13 @@ def test_searching_the_assumptions_in_spanish_finds_spanish_labels() -> None:
     table = at.dataframe[0].value
     assert len(table) > 0
     assert all("unción" in label.lower() for label in table["Supuesto"]), list(table["Supuesto"])
+
+
+def test_the_analyses_in_spanish_name_the_options_and_perspective_in_spanish() -> None:
+    at = _app("es")
+    at.switch_page("app_pages/assumptions.py").run()
+    verdicts = [m.value.replace("\\", "") for m in [*at.success, *at.warning]]  # without Markdown escapes
+    assert any("Medicamentos (antiinflamatorio y relajante)" in v and "gasto del paciente" in v for v in verdicts), (
+        verdicts
+    )
+    assert not any("Medication (NSAID" in v or "patient out of pocket" in v for v in verdicts), verdicts

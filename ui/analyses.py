@@ -22,6 +22,7 @@ starts at that maximum with a one-sentence notice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from calculator.io import MAX_DRAWS, MAX_SEED
 from calculator.models import BudgetInputs, Scenario
 from calculator.presentation import PERSPECTIVE_PHRASES, PERSPECTIVES
 from calculator.uncertainty import OneWay, PsaResult
+from calculator.workbook import results_json, workbook_bytes
 from ui import engine
 from ui.i18n import _, lang
 from ui.widgets import keep_valid, md, percent, show_chart, show_error
@@ -76,7 +78,8 @@ class Inputs:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {o.id: o.label for o in self.comparison}
+        """Option labels in the session's language (a shipped label has a translation)."""
+        return {o.id: _(o.label) for o in self.comparison}
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,66 @@ def show(scenario: Scenario, comparison: Comparison, params: Sequence[Parameter]
         break_even(current, perspective)
     elif chosen == "budget":
         budget(current)
+    results_workbook(current)
+
+
+def current_results(current: Inputs) -> dict[str, Any]:
+    """The stored analyses computed for exactly these inputs (stale ones are left out), by the
+    keyword :func:`calculator.workbook.workbook_bytes` takes them under."""
+    out: dict[str, Any] = {}
+    for name, keyword in (("tornado", "one_way_result"), ("psa", "psa"), ("budget", "budget")):
+        snapshot = stored(name)
+        if snapshot is not None and snapshot.result is not None and snapshot.inputs.input_hash == current.input_hash:
+            out[keyword] = snapshot.result
+    return out
+
+
+WORKBOOK_PARTS = {
+    "one_way_result": N_("one-way sensitivity"),
+    "psa": N_("probabilistic analysis and acceptability curve"),
+    "budget": N_("budget impact"),
+}
+
+
+def results_workbook(current: Inputs) -> None:
+    """Every result in one workbook (and one JSON): the base case, every number with its source,
+    and the analyses already run for these inputs. Built only when a button is pressed."""
+    results = current_results(current)
+    st.markdown("**" + md(_("Results workbook")) + "**")
+    included = [_(text) for keyword, text in WORKBOOK_PARTS.items() if keyword in results]
+    st.caption(
+        _(
+            "Summary for every option and perspective, branches, and every number with its range, distribution, "
+            "source and evidence tag."
+        )
+        + " "
+        + (
+            _("Also included, computed for these inputs: {parts}.").format(parts="; ".join(included))
+            if included
+            else _("Run an analysis above to include its results too.")
+        )
+    )
+    comparison = current.comparison
+    fingerprint = current.input_hash.split(":", 1)[0]  # the key ends with the scenario's name: user text
+    left, right = st.columns(2)
+    left.download_button(
+        _("Download the results workbook (XLSX)"),
+        lambda: workbook_bytes(comparison, **results),
+        file_name=f"results-{fingerprint}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{PAGE}_workbook_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        _("Download all results (JSON)"),
+        lambda: json.dumps(results_json(comparison, **results), indent=2, allow_nan=False),
+        file_name=f"results-{fingerprint}.json",
+        mime="application/json",
+        key=f"{PAGE}_workbook_json",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def _one_way(current: Inputs, last: Snapshot | None) -> Snapshot:
@@ -196,7 +259,7 @@ def tornado(current: Inputs, perspective: str) -> None:
     oneway: OneWay = snapshot.result
     scenario, labels, params = snapshot.inputs.scenario, snapshot.inputs.labels, snapshot.inputs.params
     currency = scenario.currency
-    words = PERSPECTIVE_PHRASES[perspective]
+    words = _(PERSPECTIVE_PHRASES[perspective])
     if not oneway.rows:
         st.info(_("No number in this scenario has a range, so there is nothing to vary."))
         return
@@ -370,7 +433,7 @@ def _psa_results(snapshot: Snapshot, perspective: str) -> None:
     result: PsaResult = snapshot.result
     labels = snapshot.inputs.labels
     currency = snapshot.inputs.scenario.currency
-    words = PERSPECTIVE_PHRASES[perspective]
+    words = _(PERSPECTIVE_PHRASES[perspective])
     draws, seed = snapshot.request
     st.caption(md(_("{draws:,} draws, seed {seed}.").format(draws=draws, seed=seed)))
 

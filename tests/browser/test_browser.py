@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from calculator.io import price_table_from_bytes
+from calculator.costing import compare
+from calculator.io import DATA_DIR, load_scenario, price_table_from_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -149,6 +152,27 @@ def test_insurer_runs_every_analysis(page: Page, app_url: str) -> None:
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT)
     _settle(page)
     _shot(page, "assumptions-budget")
+
+    # The results workbook holds every analysis run above, and its summary is the CLI's JSON.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the results workbook (XLSX)").click()
+    assert re.fullmatch(r"results-[0-9a-f]{10}\.xlsx", download.value.suggested_filename)
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    assert book.sheetnames == ["Summary", "Branches", "Parameters", "One-way", "PSA summary"] + [
+        "Acceptability curve",
+        "Budget impact",
+    ]
+    expected = compare(load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")).to_dict()["options"]
+    summary = list(book["Summary"].iter_rows(values_only=True))
+    header = summary[0]
+    for row in summary[1:]:
+        record = dict(zip(header, row, strict=True))
+        for field, value in expected[record["option"]][record["scope"]].items():
+            assert round(record[field], 2) == round(value, 2), (record["option"], record["scope"], field)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download all results (JSON)").click()
+    document = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert {"options", "parameters", "psa", "tornado", "budget"} <= set(document)
 
 
 # --------------------------------------------------------------------------------------------
