@@ -168,6 +168,13 @@ st.markdown(
         "for current and proposed mixes, over 1–5 years; PMPM = difference ÷ (members × 12)."
     )
 )
+st.caption(
+    _(
+        "The PSA can also use quasi-random points: scrambled Sobol' points (seeded) through each number's exact "
+        "inverse distribution. Its averages settle with far fewer draws than random draws do; the share of draws "
+        "in which an option is cheapest settles only a little faster."
+    )
+)
 
 st.subheader(_("6. How the charts are drawn"), anchor=False)
 st.markdown(

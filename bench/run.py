@@ -7,6 +7,8 @@ Figures (issue 13):
   interleaved runs (the machine is shared, so CPU time is the steadier of the two).
 - Peak memory at 1,000,000 draws: a fresh process's peak RSS over its start-up, and numpy's
   peak traced by tracemalloc; and 200 chained pathways at 10,000 draws.
+- Quasi-Monte Carlo: how far the estimated means move between seeds with random draws and with
+  scrambled Sobol' points, at the same and at more draws.
 - The peers heormodel 0.7.4 and pyheor 0.4.1 on the same model without insurance (self-pay) at
   10,000 draws: whole-process time minus each tool's own interpreter+import time. The peers live
   in their own venv (`bench/.peers-venv`, or PEERS_PYTHON); a peer that cannot be installed is
@@ -28,6 +30,8 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -248,6 +252,24 @@ def peers(draws: int, repeat: int) -> None:
             print(f"  against the faster peer (CPU): {fastest / engine_cpu:,.0f}x (target >= 300x)")
 
 
+def qmc_precision(scenario: Scenario, seeds: int = 8) -> None:
+    """The spread over seeds of the estimated mean costs, random draws against Sobol' points."""
+
+    def spread(draws: int, sampler: str) -> tuple[float, float]:
+        estimates, start = [], time.perf_counter()
+        for seed in range(seeds):
+            result = run_psa(scenario, draws, seed=seed, sampler=sampler)
+            estimates.append([result.summary[o][p]["mean"] for o in result.options for p in ("patient", "insurer")])
+        return float(np.array(estimates).std(axis=0, ddof=1).max()), (time.perf_counter() - start) / seeds
+
+    print(f"quasi-Monte Carlo: largest spread (sd over {seeds} seeds) of the options' mean patient and plan costs")
+    for sampler, counts in (("auto", (1_024, 8_192, 65_536)), ("sobol", (1_024, 8_192))):
+        for draws in counts:
+            sd, seconds = spread(draws, sampler)
+            name = "Sobol'" if sampler == "sobol" else "random"
+            print(f"  {name:<6} {draws:>7,} draws: ${sd:.3f} ({seconds * 1e3:.0f} ms a run)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the 1M-draw, peer and app runs")
@@ -264,6 +286,7 @@ def main() -> None:
     long_chain = chained(scenario, 200)
     memory = peak_mb(lambda: run_psa(long_chain, 10_000, seed=1))
     print(f"PSA 10,000 draws of 200 chained pathways (4 options): numpy peak traced {memory:.0f} MB")
+    qmc_precision(scenario)
     result = one_way(scenario)
     seconds = best_of(lambda: one_way(scenario), 20)
     print(f"one-way sensitivity ({len(result.rows)} uncertain numbers): {seconds * 1e3:.2f} ms")

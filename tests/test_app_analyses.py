@@ -107,7 +107,7 @@ def test_running_the_psa_form_computes_with_the_chosen_draws_and_seed() -> None:
     at.number_input(key="assumptions_psa_draws").set_value(3_000)
     at.number_input(key="assumptions_psa_seed").set_value(7)
     at.button[0].click().run()  # the form's "Run the analysis" (no Update button: nothing is stale)
-    assert stored(at, "psa").request == (3_000, 7)
+    assert stored(at, "psa").request == (3_000, 7, "random")
     assert any("3,000 draws, seed 7" in c.value.replace("\\", "") for c in at.caption)
 
 
@@ -233,3 +233,14 @@ def test_the_results_workbook_includes_only_the_analyses_run_for_these_inputs() 
     assert "Run an analysis above to include its results too." in workbook_caption(at)
     at.button(key="assumptions_psa_update").click().run()
     assert "computed for these inputs: probabilistic analysis and acceptability curve." in workbook_caption(at)
+
+
+def test_the_psa_form_can_ask_for_sobol_points() -> None:
+    at = assumptions("psa")
+    at.number_input(key="assumptions_psa_draws").set_value(1_024)
+    at.toggle(key="assumptions_psa_sobol").set_value(True)
+    seed = at.number_input(key="assumptions_psa_seed").value
+    at.button[0].click().run()
+    snapshot = stored(at, "psa")
+    assert snapshot.request == (1_024, seed, "sobol") and snapshot.result.sampling == "sobol"
+    assert any(f"1,024 quasi-random (Sobol') draws, seed {seed}." in c.value.replace("\\", "") for c in at.caption)

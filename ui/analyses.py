@@ -88,7 +88,7 @@ class Snapshot:
 
     inputs: Inputs
     result: Any = None  # OneWay, PsaResult or BudgetResult (break-even computes per control)
-    request: Any = None  # PSA: (draws, seed); budget: its BudgetInputs
+    request: Any = None  # PSA: (draws, seed, "random" or "sobol"); budget: its BudgetInputs
 
 
 def stored(name: str) -> Snapshot | None:
@@ -412,7 +412,16 @@ def psa(current: Inputs, perspective: str) -> None:
             help=_("The same seed and draws give the same numbers."),
         )
         run = c.form_submit_button(_("Run the analysis"), type="primary")
-    request = (int(draws), int(seed))
+        sobol = st.toggle(
+            _("Quasi-random points (Sobol')"),
+            value=False,
+            key=f"{PAGE}_psa_sobol",
+            help=_(
+                "Scrambled Sobol' points instead of random draws: the averages settle with far fewer draws "
+                "(best at a power of two, such as 1,024 or 8,192); the same seed gives the same points."
+            ),
+        )
+    request = (int(draws), int(seed), "sobol" if sobol else "random")
 
     def compute(inputs: Inputs, last: Snapshot | None) -> Snapshot:
         if run:
@@ -420,7 +429,7 @@ def psa(current: Inputs, perspective: str) -> None:
         elif last is not None:  # Update: the last run's draws and seed on the current inputs
             wanted = last.request
         else:  # the first visit: a quick look
-            wanted = (min(request[0], FIRST_LOOK_DRAWS), request[1])
+            wanted = (min(request[0], FIRST_LOOK_DRAWS), *request[1:])
         return Snapshot(inputs, engine.run_psa(inputs.scenario, *wanted), wanted)
 
     snapshot = _snapshot("psa", current, compute, asked=run)
@@ -434,8 +443,11 @@ def _psa_results(snapshot: Snapshot, perspective: str) -> None:
     labels = snapshot.inputs.labels
     currency = snapshot.inputs.scenario.currency
     words = _(PERSPECTIVE_PHRASES[perspective])
-    draws, seed = snapshot.request
-    st.caption(md(_("{draws:,} draws, seed {seed}.").format(draws=draws, seed=seed)))
+    draws, seed, sampling = snapshot.request
+    if sampling == "sobol":
+        st.caption(md(_("{draws:,} quasi-random (Sobol') draws, seed {seed}.").format(draws=draws, seed=seed)))
+    else:
+        st.caption(md(_("{draws:,} draws, seed {seed}.").format(draws=draws, seed=seed)))
 
     def money(values: Iterable[float]) -> list[str]:
         return [format_money(v, currency) for v in values]

@@ -140,14 +140,15 @@ def _one_way(key: str, _scenario: Scenario) -> uncertainty.OneWay:
     return uncertainty.one_way(_scenario)
 
 
-def run_psa(scenario: Scenario, draws: int, seed: int | None) -> uncertainty.PsaResult:
-    return _psa(key_of(scenario), scenario, draws, seed)
+def run_psa(scenario: Scenario, draws: int, seed: int | None, sampling: str = "random") -> uncertainty.PsaResult:
+    """``sampling`` is "random" (numpy's generator) or "sobol" (scrambled Sobol' points)."""
+    return _psa(key_of(scenario), scenario, draws, seed, sampling)
 
 
 @st.cache_data(max_entries=4, show_spinner="Drawing the probabilistic analysis…")
-def _psa(key: str, _scenario: Scenario, draws: int, seed: int | None) -> uncertainty.PsaResult:
+def _psa(key: str, _scenario: Scenario, draws: int, seed: int | None, sampling: str) -> uncertainty.PsaResult:
     COMPUTED["psa"] += 1
-    return uncertainty.run_psa(_scenario, draws, seed)
+    return uncertainty.run_psa(_scenario, draws, seed, sampler="sobol" if sampling == "sobol" else "auto")
 
 
 def run_break_even(
