@@ -14,6 +14,7 @@ wrapping consistent across them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -123,22 +124,40 @@ def _money_axis(currency: str, title: str) -> dict[str, object]:
     symbol = CURRENCY_SYMBOLS.get(currency)
     # automargin: room for the tick labels and the axis title (with the 10 px margins of
     # _layout the title of a vertical money axis was cut off at the left edge).
-    axis: dict[str, object] = {"title": {"text": f"{title} ({currency})"}, "tickformat": ",.0f", "automargin": True}
+    # The title may name a parameter and the currency comes from a price table: both user text.
+    axis: dict[str, object] = {
+        "title": {"text": plotly_text(f"{title} ({currency})")},
+        "tickformat": ",.0f",
+        "automargin": True,
+    }
     if symbol:
         axis["tickprefix"] = symbol
     else:
-        axis["ticksuffix"] = f" {currency}"
+        axis["ticksuffix"] = " " + plotly_text(currency)
     return axis
 
 
-def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | None = None) -> go.Figure:
+def _money(amount: float, currency: str) -> str:
+    """An amount for a hover or label: a currency without a symbol is shown as its code, which is
+    user text (from a price table), so escaped; a known code is unchanged by escaping."""
+    return format_money(amount, plotly_text(currency))
+
+
+def _label(labels: Mapping[str, str], option: str) -> str:
+    """An option's label for a legend or hover, escaped once (an option without a label shows its id)."""
+    return plotly_text(labels.get(option, option))
+
+
+def _layout(
+    fig: go.Figure, title: str, *, legend: bool = True, height: int | None = None, title_width: int = TITLE_WRAP
+) -> go.Figure:
     # The legend sits at the bottom of the figure (container coordinates, so plotly reserves room
     # for it): never over the title, whatever the number of entries.
     # Plotly never wraps a title: a long one ran off the right edge in a phone-width column, so
-    # titles are wrapped at TITLE_WRAP characters (already wrapped ones are kept) and the top
-    # margin grows by a line for each extra line.
-    if "<br>" not in title:
-        title = wrap(title, TITLE_WRAP)
+    # titles are wrapped at ``title_width`` characters and the top margin grows by a line for each
+    # extra line. ``title`` is always plain text (it often holds a label from a user); wrapping
+    # escapes it exactly once, so a "<br>" in it is shown, not obeyed.
+    title = wrap(title, title_width)
     extra_lines = title.count("<br>")
     fig.update_layout(
         title={"text": title},
@@ -158,6 +177,17 @@ def _layout(fig: go.Figure, title: str, *, legend: bool = True, height: int | No
     if height is not None:
         fig.update_layout(height=height + 22 * extra_lines)
     return fig
+
+
+_TRAILING_ENTITY = re.compile(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);$", re.IGNORECASE)
+
+
+def _strip_trailing_punctuation(line: str) -> str:
+    """``line`` without trailing ``,;:`` before an ellipsis, keeping the ``;`` that ends an entity
+    (``&gt;`` cut to ``&gt`` showed as text)."""
+    while line and line[-1] in ",;:" and not _TRAILING_ENTITY.search(line):
+        line = line[:-1]
+    return line
 
 
 def wrap(text: str, width: int = 18, max_lines: int | None = None) -> str:
@@ -181,12 +211,8 @@ def wrap(text: str, width: int = 18, max_lines: int | None = None) -> str:
         lines.append(current)
     if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(",;:") + "…"
+        lines[-1] = _strip_trailing_punctuation(lines[-1]) + "…"
     return "<br>".join(lines)
-
-
-def _labels(comparison: Comparison) -> dict[str, str]:
-    return {o.id: plotly_text(o.label) for o in comparison}
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,7 +257,7 @@ def payer_bars(
                 x=[wrap(label, TICK_WRAP) for label in frame["label"]],
                 y=values,
                 marker_color=color,
-                customdata=[format_money(v, currency) for v in values],
+                customdata=[_money(v, currency) for v in values],
                 hovertemplate=f"%{{x}}<br>{name}: %{{customdata}}<extra></extra>",
             )
         )
@@ -273,14 +299,14 @@ def category_bars(frame: pd.DataFrame, currency: str, lang: str = DEFAULT_LANGUA
     for category in categories:
         part = frame[frame["category"] == category].set_index("label")["allowed"]
         values = [float(part.get(label, 0.0)) for label in labels]
-        shown = _(CATEGORY_NAMES[category]) if category in CATEGORY_NAMES else category.capitalize()
+        shown = plotly_text(_(CATEGORY_NAMES[category]) if category in CATEGORY_NAMES else category.capitalize())
         fig.add_trace(
             go.Bar(
                 name=shown,
                 x=[wrap(label, TICK_WRAP) for label in labels],
                 y=values,
                 marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
-                customdata=[format_money(v, currency) for v in values],
+                customdata=[_money(v, currency) for v in values],
                 hovertemplate=f"%{{x}}<br>{shown}: %{{customdata}}<extra></extra>",
             )
         )
@@ -338,7 +364,7 @@ def cumulative_frame(comparison: Comparison, perspective: str = "patient") -> pd
     last = int(np.ceil(horizon)) if horizon > 0 else 1
     weeks = np.arange(0, last + 1)
     rows = []
-    labels = _labels(comparison)
+    labels = {o.id: o.label for o in comparison}
     for option, points in events.items():
         times = np.array([p[0] for p in points])
         amounts = np.array([p[1] for p in points])
@@ -360,13 +386,13 @@ def cumulative_lines(
         values = part["cost"].astype(float).tolist()
         fig.add_trace(
             go.Scatter(
-                name=str(part["label"].iloc[0]),
+                name=plotly_text(part["label"].iloc[0]),
                 x=part["week"].tolist(),
                 y=values,
                 mode="lines+markers",
                 line={"color": colors[str(option)], "width": 3},
                 marker={"size": 5},
-                customdata=[format_money(v, currency) for v in values],
+                customdata=[_money(v, currency) for v in values],
                 hovertemplate=_("Week %{x}") + ": %{customdata}<extra>%{fullData.name}</extra>",
             )
         )
@@ -397,7 +423,8 @@ def escalation_tree(
     _ = translator(lang).gettext
     path = option.branches[-1].path if option.branches else (option.id,)
     palette = option_colors(list(path))
-    start = labels.get(path[0], path[0])
+    start = labels.get(path[0], path[0])  # plain: the title is escaped by _layout
+    start_shown = plotly_text(start)
     edge_x: list[float | None] = []
     edge_y: list[float | None] = []
     edge_text: list[tuple[float, float, str, str]] = []
@@ -416,6 +443,7 @@ def escalation_tree(
     reach = 1.0
     for k, step in enumerate(path):
         name = labels.get(step, step)
+        name_shown = plotly_text(name)
         steps["x"].append(k)
         steps["y"].append(-k)
         steps["text"].append(f"<b>{wrap(name, 22)}</b><br>" + _("{share} get here").format(share=_share(reach)))
@@ -423,7 +451,7 @@ def escalation_tree(
         steps["size"].append(size(reach))
         steps["hover"].append(
             _("{share} of people starting with {start} take {name}").format(
-                share=format_percent(reach, 1), start=start, name=name
+                share=format_percent(reach, 1), start=start_shown, name=name_shown
             )
         )
         if k > 0:
@@ -437,13 +465,13 @@ def escalation_tree(
         stops["text"].append(
             (_("Stop") if last else _("Stop here"))
             + f": {_share(branch.probability)}<br>"
-            + _("patient pays {amount}").format(amount=format_money(branch.costs.patient, currency))
+            + _("patient pays {amount}").format(amount=_money(branch.costs.patient, currency))
         )
         stops["size"].append(size(branch.probability))
         stops["hover"].append(
-            _("{share} stop after {name}").format(share=format_percent(branch.probability, 1), name=name)
+            _("{share} stop after {name}").format(share=format_percent(branch.probability, 1), name=name_shown)
             + (_(" (the last option)") if last else "")
-            + _("; on this path the patient pays {amount}").format(amount=format_money(branch.costs.patient, currency))
+            + _("; on this path the patient pays {amount}").format(amount=_money(branch.costs.patient, currency))
         )
         edge(k, -k, k + 1, -k, branch.probability)
         if not last:
@@ -552,7 +580,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
                 y=(-(index // per_row)).tolist(),
                 mode="markers",
                 marker={"symbol": "circle", "size": 20, "color": color, "line": {"width": 1, "color": "white"}},
-                hovertemplate=f"{label}: {count}<extra></extra>",
+                hovertemplate=f"{plotly_text(label)}: {count}<extra></extra>",
             )
         )
     rows = max(1, int(np.ceil(position / per_row)))
@@ -561,7 +589,7 @@ def icon_array(groups: Sequence[tuple[str, int, str]], title: str, *, per_row: i
     fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
     # The title names the option, often long: wrapped (a single line was cut off in a narrow
     # column and on a phone), with the top margin grown to hold its lines.
-    _layout(fig, wrap(title, 34), height=500)
+    _layout(fig, title, height=500, title_width=34)
     fig.update_layout(legend={"orientation": "v", "entrywidthmode": "fraction", "entrywidth": 1})
     return fig
 
@@ -590,10 +618,13 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
     high_text = frame["high_text"].tolist() if "high_text" in frame else [""] * len(frame)
     low_mark = frame["low_mark"].tolist() if "low_mark" in frame else [""] * len(frame)
     high_mark = frame["high_mark"].tolist() if "high_mark" in frame else [""] * len(frame)
+    # The end texts and marks name options (user labels); the range below measures them unescaped.
+    low_shown, high_shown = [_shown(t) for t in low_text], [_shown(t) for t in high_text]
+    low_marks, high_marks = [_shown(m) for m in low_mark], [_shown(m) for m in high_mark]
     fig = go.Figure()
     for name, ends, texts, marks, color in (
-        (_("Parameter at its low value"), low, low_text, low_mark, "#4e79a7"),
-        (_("Parameter at its high value"), high, high_text, high_mark, "#e15759"),
+        (_("Parameter at its low value"), low, low_shown, low_marks, "#4e79a7"),
+        (_("Parameter at its high value"), high, high_shown, high_marks, "#e15759"),
     ):
         fig.add_trace(
             go.Bar(
@@ -607,7 +638,7 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
                 textposition="outside",
                 cliponaxis=False,
                 customdata=[
-                    [format_money(float(e), currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)
+                    [_money(float(e), currency), t, plotly_text(f)] for e, t, f in zip(ends, texts, full, strict=True)
                 ],
                 hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>"
                 + _("cost")
@@ -621,6 +652,11 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
     fig.update_xaxes(range=_tornado_range(base, low, high, low_mark, high_mark))
     fig.update_yaxes(title={"text": ""}, automargin=True)
     return _layout(fig, title, height=max(360, 140 + 44 * len(labels)))
+
+
+def _shown(value: object) -> object:
+    """Text escaped for plotly; a missing value (``None``, NaN in a frame column) is left for plotly to skip."""
+    return plotly_text(value) if isinstance(value, str) else value
 
 
 def _tornado_range(
@@ -669,7 +705,7 @@ def cost_distribution(
     for option, stats in summary.items():
         fig.add_trace(
             go.Box(
-                name=labels.get(option, option),
+                name=_label(labels, option),
                 y=[wrap(labels.get(option, option), 22)],
                 orientation="h",
                 q1=[stats["q1"]],
@@ -733,7 +769,7 @@ def ce_plane(
         step = max(1, int(np.ceil(len(d_qaly) / max_points)))
         fig.add_trace(
             go.Scatter(
-                name=labels.get(option, option),
+                name=_label(labels, option),
                 x=d_qaly[::step].tolist(),
                 y=d_cost[::step].tolist(),
                 mode="markers",
@@ -754,7 +790,7 @@ def ce_plane(
             go.Scatter(
                 name=translator(lang)
                 .gettext("Willingness to pay {amount} per QALY")
-                .format(amount=format_money(wtp, currency)),
+                .format(amount=_money(wtp, currency)),
                 x=[-span, span],
                 y=[-span * wtp, span * wtp],
                 mode="lines",
@@ -785,7 +821,7 @@ def acceptability_curve(
     for option, ys in curves.items():
         fig.add_trace(
             go.Scatter(
-                name=labels.get(option, option),
+                name=_label(labels, option),
                 x=x,
                 y=[float(v) for v in ys],
                 mode="lines",
@@ -820,12 +856,12 @@ def break_even_chart(
         values = [float(v) for v in ys]
         fig.add_trace(
             go.Scatter(
-                name=labels.get(option, option),
+                name=_label(labels, option),
                 x=x,
                 y=values,
                 mode="lines",
                 line={"color": colors[option], "width": 3},
-                customdata=[format_money(v, currency) for v in values],
+                customdata=[_money(v, currency) for v in values],
                 hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
             )
         )
@@ -838,7 +874,7 @@ def break_even_chart(
     if x_is_money:
         fig.update_layout(xaxis=_money_axis(currency, parameter))
     else:
-        fig.update_xaxes(title={"text": parameter})
+        fig.update_xaxes(title={"text": plotly_text(parameter)})
     return _layout(fig, _("Break-even: cost as {parameter} changes").format(parameter=parameter))
 
 
@@ -858,7 +894,7 @@ def budget_chart(frame: pd.DataFrame, currency: str, title: str, *, lang: str = 
                 x=years,
                 y=values,
                 marker_color=color,
-                customdata=[format_money(v, currency) for v in values],
+                customdata=[_money(v, currency) for v in values],
                 hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
             )
         )
@@ -939,6 +975,8 @@ def region_map(
         bar, no axes; nothing geographic, so nothing is fetched.
     """
     names = names or {}
+    # State names, locality names and the value's name may come from uploaded price tables.
+    value_shown = plotly_text(value_label)
     rows = frame[frame["state"].isin(list(STATE_TILES))].reset_index(drop=True)
     values = rows["value"].astype(float).to_numpy()
     scale = "RdBu_r" if difference else "Blues"
@@ -956,11 +994,12 @@ def region_map(
         state, mapped = str(rows["state"].iloc[i]), str(rows["mapped"].iloc[i])
         count = int(rows["localities"].iloc[i])
         value, lowest, highest = (float(rows[c].iloc[i]) for c in ("value", "low", "high"))
-        text = f"<b>{names.get(state, state)}</b><br>{value_label}: {format_money(value, currency)}"
+        place, mapped = plotly_text(names.get(state, state)), plotly_text(mapped)
+        text = f"<b>{place}</b><br>{value_shown}: {_money(value, currency)}"
         if count > 1:
             text += (
-                f"<br>{count} localities, {format_money(lowest, currency)} to "
-                f"{format_money(highest, currency)}<br>Colour: the median locality, {mapped}"
+                f"<br>{count} localities, {_money(lowest, currency)} to "
+                f"{_money(highest, currency)}<br>Colour: the median locality, {mapped}"
             )
         else:
             text += f"<br>Locality {mapped}"
@@ -982,14 +1021,14 @@ def region_map(
                 "line": {"width": 1, "color": "#ffffff"},
                 # Cents when the states differ by little, so the ticks do not all read the same.
                 "colorbar": {
-                    "title": {"text": f"{value_label} ({currency})"},
+                    "title": {"text": plotly_text(f"{value_label} ({currency})")},
                     "tickformat": ",.0f" if span >= 20 else ",.2f",
                 },
             },
             hovertext=hover,
             hoverinfo="text",
             showlegend=False,
-            name=value_label,
+            name=value_shown,
         )
     )
     _layout(fig, title, legend=False, height=480)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from calculator import charts
-from calculator.costing import compare
+from calculator.costing import compare, parameters
 from calculator.formatting import format_percent
 from calculator.io import DATA_DIR, load_scenario
+from calculator.text import plotly_text
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +252,219 @@ class TestSensitivityCharts:
         assert [t.name for t in fig.data] == ["Current mix", "Proposed mix"]
         assert list(fig.data[1].y) == [90.0, 99.0]
         assert list(fig.data[0].x) == ["Year 1", "Year 2"]
+
+
+# --------------------------------------------------------------------------------------------
+# Text is text (issue 12 item 3): a label from an upload, a scenario or a share link is shown
+# literally in every figure: never a link, an image, markup, LaTeX or a hover-template variable.
+# Checked in the bundled plotly.min.js: hover templates match /%{([^\s%{}:]*)...}/ on the raw string,
+# so "&#37;{y}" is no variable; text is split on tags first and entities (named and numeric) are
+# decoded in the text between them, so "&lt;a&gt;" and "&#37;{y}" are shown as "<a>" and "%{y}".
+
+HOSTILE = '<a href="http://evil.example">PT</a> & <img src=x> %{y} $x$'
+#: The tags the builders themselves write (line breaks, bold step names, the hover's side box).
+OUR_TAGS = re.compile(r"</?(?:br|b|extra)>")
+ENTITY = re.compile(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);", re.IGNORECASE)
+DOUBLE_ESCAPED = re.compile(r"&amp;(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);", re.IGNORECASE)
+
+
+def _hostile(tag: str) -> str:
+    # Distinct per use: category bars group by label, so equal labels would merge.
+    return f"{HOSTILE} {tag}"
+
+
+def _strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, np.ndarray):
+        yield from _strings(node.tolist())
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _strings(value)
+
+
+@pytest.fixture(scope="module")
+def hostile_comparison():
+    scenario = load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")
+    pathways = tuple(replace(p, label=_hostile(p.id)) for p in scenario.pathways.pathways)
+    scenario = replace(
+        scenario,
+        label=_hostile("scenario"),
+        pathways=replace(scenario.pathways, pathways=pathways, label=HOSTILE),
+        # A currency without a symbol is shown as its code: user text too.
+        prices=replace(scenario.prices, currency="<img src=x> %{y}", label=_hostile("table")),
+    )
+    return compare(scenario)
+
+
+def _build_payer_bars(c, labels):
+    return charts.payer_bars(charts.payer_frame(c), c.scenario.currency)
+
+
+def _build_category_bars(c, labels):
+    return charts.category_bars(charts.category_frame(c), c.scenario.currency)
+
+
+def _build_cumulative_lines(c, labels):
+    frame = charts.cumulative_frame(c, "allowed")
+    frame["label"] = [labels[o] for o in frame["option"]]  # as the Compare page does (translated labels)
+    return charts.cumulative_lines(frame, c.scenario.currency, "allowed")
+
+
+def _build_escalation_tree(c, labels):
+    return charts.escalation_tree(c.option("dry_needling"), labels, c.scenario.currency)
+
+
+def _build_icon_array(c, labels):
+    groups = [(labels["dry_needling"], 60, "#1f77b4"), (f"Went on to {labels['surgery']}", 40, "#e07b39")]
+    return charts.icon_array(groups, f"100 people starting with {labels['dry_needling']}")
+
+
+def _build_tornado(c, labels):
+    sessions = next(p for p in parameters(c.scenario) if "dry_needling" in p.id)
+    frame = pd.DataFrame(
+        {
+            "label": [sessions.label, _hostile("price")],
+            "cost_low": [300.0, 450.0],
+            "cost_high": [700.0, 550.0],
+            "low_text": [f"at 1; cheapest: {labels['surgery']}", "at 2"],
+            "high_text": ["at 9", f"at 8; cheapest: {labels['medication']}"],
+            "low_mark": [f"cheapest: {labels['surgery']}", ""],
+            "high_mark": ["", f"cheapest: {labels['medication']}"],
+        }
+    )
+    return charts.tornado(frame, 500.0, c.scenario.currency, f"What moves the cost of {labels['dry_needling']}")
+
+
+def _build_cost_distribution(c, labels):
+    stats = {"mean": 10.0, "p2_5": 1.0, "q1": 5.0, "median": 9.0, "q3": 14.0, "p97_5": 20.0}
+    # "unknown" has no label: the id itself is shown (the fallback is escaped too).
+    summary = {o: stats for o in (*c.scenario.compare, "<img src=x>unknown")}
+    return charts.cost_distribution(summary, labels, c.scenario.currency, f"Spread of {labels['surgery']}")
+
+
+def _build_p_cheapest_bars(c, labels):
+    shares = {o: 1 / len(c.scenario.compare) for o in (*c.scenario.compare, "<img src=x>unknown")}
+    return charts.p_cheapest_bars(shares, labels, f"Cheapest: {labels['surgery']}")
+
+
+def _build_ce_plane(c, labels):
+    points = {o: (np.array([0.01, 0.02]), np.array([100.0, -50.0])) for o in c.scenario.compare[1:]}
+    return charts.ce_plane(points, labels, c.scenario.compare[0], c.scenario.currency, wtp=50_000)
+
+
+def _build_acceptability_curve(c, labels):
+    curves = {o: [0.5, 0.5] for o in c.scenario.compare}
+    return charts.acceptability_curve([0, 1000], curves, labels, c.scenario.currency)
+
+
+def _build_break_even_chart(c, labels):
+    a, b = c.scenario.compare[:2]
+    sessions = next(p for p in parameters(c.scenario) if "dry_needling" in p.id)
+    costs = {a: [1.0, 2.0, 3.0], b: [2.0, 2.0, 2.0]}
+    return charts.break_even_chart([1, 2, 3], costs, labels, c.scenario.currency, sessions.label, value=2.0, base=1.0)
+
+
+def _build_break_even_money(c, labels):
+    a, b = c.scenario.compare[:2]
+    costs = {a: [1.0, 2.0, 3.0], b: [2.0, 2.0, 2.0]}
+    return charts.break_even_chart([1, 2, 3], costs, labels, c.scenario.currency, _hostile("price"), x_is_money=True)
+
+
+def _build_budget_chart(c, labels):
+    frame = pd.DataFrame({"year": [1, 2], "current": [100.0, 110.0], "proposed": [90.0, 99.0]})
+    return charts.budget_chart(frame, c.scenario.currency, f"Plan spending, {c.scenario.label}")
+
+
+def _build_region_map(c, labels):
+    frame = pd.DataFrame(
+        {
+            "state": ["CA", "TX"],
+            "value": [100.0, 120.0],
+            "mapped": [_hostile("locality"), _hostile("other locality")],
+            "low": [90.0, 120.0],
+            "high": [110.0, 120.0],
+            "localities": [3, 1],
+        }
+    )
+    return charts.region_map(
+        frame,
+        c.scenario.currency,
+        f"Patient pays: {labels['surgery']}",
+        names={"CA": _hostile("state")},
+        value_label=HOSTILE,
+    )
+
+
+#: Every public figure builder with hostile inputs; a builder missing here fails the test below.
+HOSTILE_BUILDS = {
+    "payer_bars": _build_payer_bars,
+    "category_bars": _build_category_bars,
+    "cumulative_lines": _build_cumulative_lines,
+    "escalation_tree": _build_escalation_tree,
+    "icon_array": _build_icon_array,
+    "tornado": _build_tornado,
+    "cost_distribution": _build_cost_distribution,
+    "p_cheapest_bars": _build_p_cheapest_bars,
+    "ce_plane": _build_ce_plane,
+    "acceptability_curve": _build_acceptability_curve,
+    "break_even_chart": _build_break_even_chart,
+    "break_even_chart (money axis)": _build_break_even_money,
+    "budget_chart": _build_budget_chart,
+    "region_map": _build_region_map,
+}
+
+
+def test_every_public_figure_builder_is_checked_with_hostile_labels():
+    builders = {
+        name
+        for name in charts.__all__
+        if callable(getattr(charts, name))
+        and "Figure" in str(inspect.signature(getattr(charts, name)).return_annotation)
+    }
+    assert builders, "no figure builders found"
+    assert builders <= {name.split()[0] for name in HOSTILE_BUILDS}, builders - set(HOSTILE_BUILDS)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_BUILDS))
+def test_labels_are_text_in_every_figure(name, hostile_comparison):
+    labels = {p.id: p.label for p in hostile_comparison.scenario.pathways.pathways}
+    fig = HOSTILE_BUILDS[name](hostile_comparison, labels)
+    strings = list(_strings(fig.to_plotly_json()))
+    shown = [s for s in strings if "evil.example" in s or "src=x" in s]
+    assert shown, "the hostile label is not in the figure at all"
+    for s in strings:
+        assert "<a" not in s and "<img" not in s, s
+        assert "<" not in OUR_TAGS.sub("", s), s
+        assert "&amp;amp;" not in s and not DOUBLE_ESCAPED.search(s), s
+        # Plotly's maths ($…$) and hover-template variables (%{…}) from a label are entities.
+        assert "$x$" not in s and "%{y}" not in s, s
+    for s in shown:
+        assert "&" not in ENTITY.sub("", s), s
+    # Once escaped: the label's "&" and "%{y}" are there as entities (wrapping may break lines).
+    assert any("&amp;" in s for s in shown)
+    assert any("&#37;{y}" in s for s in shown) or name == "tornado"  # two tornado lines end before "%{y}"
+
+
+@pytest.mark.parametrize(
+    "title", ["Tom & Jerry", '<b>Sessions</b><br><a href="http://evil.example">PT</a>', "x" * 60 + " & <br>"]
+)
+def test_a_title_is_escaped_exactly_once(title):
+    figures = [
+        charts.icon_array([("Better", 100, "#1f77b4")], title),
+        charts.budget_chart(pd.DataFrame({"year": [1], "current": [1.0], "proposed": [1.0]}), "USD", title),
+    ]
+    for fig in figures:
+        text = fig.layout.title.text
+        assert text.replace("<br>", " ").replace("  ", " ").split() == plotly_text(title).split()
+        assert "<" not in OUR_TAGS.sub("", text) and "&amp;amp;" not in text
+
+
+def test_a_cut_label_keeps_its_entities_whole():
+    # "one two <b> three" escapes to the words one, two, &lt;b&gt;, three: three lines of 8, cut to
+    # two; the ";" ending "&gt;" is part of the entity, not trailing punctuation (cut, "&gt" showed).
+    assert charts.wrap("one two <b> three", 8, max_lines=2) == "one two<br>&lt;b&gt;…"
+    assert charts.wrap("one two, three four", 8, max_lines=1) == "one two…"
