@@ -42,7 +42,14 @@ from reference import reference_psa  # noqa: E402
 from calculator.costing import compare, parameters, price_param_id  # noqa: E402
 from calculator.io import DATA_DIR, load_scenario  # noqa: E402
 from calculator.models import Scenario  # noqa: E402
-from calculator.uncertainty import break_even, distribution_parameters, one_way, run_psa  # noqa: E402
+from calculator.uncertainty import (  # noqa: E402
+    _varying,
+    break_even,
+    distribution_parameters,
+    one_way,
+    run_psa,
+    sample,
+)
 
 PEERS = {"heormodel": "0.7.4", "pyheor": "0.4.1"}
 PEER_VENV = ROOT / "bench" / ".peers-venv"
@@ -208,6 +215,15 @@ def peer_python() -> Path | None:
     return PEER_VENV / "bin" / "python"
 
 
+def sampling_floor(scenario: Scenario, draws: int) -> tuple[int, float, float]:
+    """How many random numbers the PSA needs, the best time numpy's own samplers take to draw
+    them (no costing at all), and the plain numpy reference's whole PSA."""
+    varying = _varying(scenario)
+    rng = np.random.default_rng(1)
+    seconds = best_of(lambda: [sample(p.param, draws, rng) for p in varying], 20)
+    return len(varying) * draws, seconds, best_of(lambda: reference_psa(scenario, draws, 1), 5)
+
+
 def peers(draws: int, repeat: int) -> None:
     self_pay = DATA_DIR / "scenarios" / "self-pay.json"
     run = (
@@ -250,6 +266,13 @@ def peers(draws: int, repeat: int) -> None:
             )
         if fastest is not None:
             print(f"  against the faster peer (CPU): {fastest / engine_cpu:,.0f}x (target >= 300x)")
+            floor = sampling_floor(load_scenario(self_pay), draws)
+            print(
+                f"  floor: numpy alone draws this model's {floor[0]:,} random numbers in {floor[1] * 1e3:.1f} ms "
+                f"(and the plain reference runs the whole PSA in {floor[2] * 1e3:.1f} ms), so no numpy "
+                f"implementation can be more than {fastest / floor[1]:,.0f}x faster than the faster peer "
+                f"({fastest / floor[2]:,.0f}x for the plain reference)"
+            )
 
 
 def qmc_precision(scenario: Scenario, seeds: int = 8) -> None:
