@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .input_limits import MAX_MONEY, MAX_TEXT_CHARS
 from .limits import MAX_ROWS
 from .models import PriceRow, PriceTable
 
@@ -54,6 +55,17 @@ class PriceChange:
 
 def _fail(source: str, where: str, expected: str, found: object = None, **kw: Any) -> InputError:
     return InputError(f"your file {source}", where, expected, found, **kw)
+
+
+def _text(filename: str, where: str, cell: Any) -> str:
+    from .io.prices import _cell_text
+
+    text = _cell_text(cell).strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise _fail(
+            filename, where, f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{len(text):,} characters"
+        )
+    return text
 
 
 def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:
@@ -98,7 +110,7 @@ def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:
         raise _fail(filename, "", "a header row and at least one code", found_text="an empty file")
     if len(raw_rows) > MAX_ROWS + 1:
         raise _fail(filename, "", f"at most {MAX_ROWS:,} rows", found_text=f"{len(raw_rows) - 1:,}")
-    header = [_cell_text(c).strip().lower() for c in raw_rows[0][1]]
+    header = [_text(filename, "header", c).lower() for c in raw_rows[0][1]]
     if "code" not in header:
         raise _fail(filename, "header", "a column named code", found_text=", ".join(repr(h) for h in header))
     price_columns = [h for h in header if h and h not in TEXT_COLUMNS]
@@ -112,7 +124,7 @@ def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:
     for number, cells in raw_rows[1:]:
         cells = list(cells) + [""] * (len(header) - len(cells))
         cell = dict(zip(header, cells, strict=False))
-        code = _cell_text(cell["code"]).strip()
+        code = _text(filename, f"row {number}, column 'code'", cell["code"])
         if not code:
             raise _fail(filename, f"row {number}, column 'code'", "a code", found_text="a blank cell")
         if code in seen:
@@ -128,10 +140,16 @@ def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:
                 value = float(text)
             except ValueError:
                 value = math.nan
-            if not math.isfinite(value) or value < 0:
-                raise _fail(filename, f"row {number}, column {column!r}", "a non-negative price", cell[column])
+            if not math.isfinite(value) or not 0 <= value <= MAX_MONEY:  # the limits table's amount
+                raise _fail(
+                    filename, f"row {number}, column {column!r}", f"a price from 0 to {MAX_MONEY:,.0f}", cell[column]
+                )
             prices.append(value)
-        texts = tuple((k, _cell_text(cell[k]).strip()) for k in TEXT_COLUMNS[1:] if k in cell and _cell_text(cell[k]))
+        texts = tuple(
+            (k, _text(filename, f"row {number}, column {k!r}", cell[k]))
+            for k in TEXT_COLUMNS[1:]
+            if k in cell and _cell_text(cell[k])
+        )
         rows.append((code, tuple(prices), texts))
     return ClinicPrices(filename, tuple(price_columns), tuple(rows))
 

@@ -398,7 +398,7 @@ def test_a_code_the_pathways_do_not_use_is_kept_and_reported() -> None:
     ("data", "message"),
     [
         (b"item,cash\nA,1\n", "a column named code"),
-        (b"code,cash\n20561,-4\n", "row 2, column 'cash': expected a non-negative price"),
+        (b"code,cash\n20561,-4\n", "row 2, column 'cash': expected a price from 0 to 10,000,000"),
         (b"code,cash\n20561,4\n20561,5\n", "row 3, column 'code': expected each code once"),
         (b"code,description\n20561,x\n", "at least one price column"),
     ],

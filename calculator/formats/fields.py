@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import describe_found
+from ..input_limits import MAX_TEXT_CHARS
 from ..limits import LIMITS, Bound
 from ..models import DISTRIBUTIONS, EVIDENCE_TAGS
 
@@ -117,12 +118,19 @@ def bounded(name: str) -> Any:
 # Texts, names and choices
 
 
+def _bounded_text(raw: str) -> str:
+    # A label or note of pages would flood every page, chart and export it appears on.
+    if len(raw) > MAX_TEXT_CHARS:
+        raise problem(f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{len(raw):,} characters")
+    return raw.strip()
+
+
 def _text(raw: object) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
         raise problem("text", raw)
-    return raw.strip()
+    return _bounded_text(raw)
 
 
 def _non_empty_text(raw: object) -> str:
@@ -130,7 +138,7 @@ def _non_empty_text(raw: object) -> str:
         raise problem("a non-empty text", raw)
     if not isinstance(raw, str):
         raise problem("text", raw)
-    return raw.strip()
+    return _bounded_text(raw)
 
 
 def _identifier(raw: object) -> str:
@@ -139,8 +147,12 @@ def _identifier(raw: object) -> str:
     return raw
 
 
-Text = Annotated[str, PlainValidator(_text), WithJsonSchema({"type": ["string", "null"]})]
-NonEmptyText = Annotated[str, PlainValidator(_non_empty_text), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+Text = Annotated[str, PlainValidator(_text), WithJsonSchema({"type": ["string", "null"], "maxLength": MAX_TEXT_CHARS})]
+NonEmptyText = Annotated[
+    str,
+    PlainValidator(_non_empty_text),
+    WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": MAX_TEXT_CHARS}),
+]
 
 
 def _billing_code(raw: object) -> str:

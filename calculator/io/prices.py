@@ -23,6 +23,7 @@ from ..formats import InlinePriceTableDoc, PriceMetadataDoc, input_error
 from ..formats.convert import metadata_model, price_rows_model
 from ..formats.fields import check_number
 from ..inert import read_csv_comment, undo_inert
+from ..input_limits import MAX_TEXT_CHARS
 from ..limits import LIMITS, MAX_ROWS
 from ..models import CATEGORIES, EVIDENCE_TAGS, PriceRow, PriceTable
 from .files import decode_text, parse_document, read_file_bytes
@@ -51,6 +52,15 @@ class _Checker:
 
     def fail(self, where: str, expected: str, found: object = None, **kw: Any) -> InputError:
         return InputError(self.source, where, expected, found, **kw)
+
+    def text(self, where: str, cell: Any) -> str:
+        """A text cell, at most ``MAX_TEXT_CHARS`` characters (a page of text is not a description)."""
+        text = _cell_text(cell)
+        if len(text) > MAX_TEXT_CHARS:
+            raise self.fail(
+                where, f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{len(text):,} characters"
+            )
+        return text
 
     def price(self, where: str, raw: object) -> float:
         try:
@@ -143,7 +153,7 @@ def _price_table_from_rows(
     if not rows:
         raise checker.fail("", "a header row and at least one price row", found_text="an empty table")
     header_line, header = rows[0]
-    columns = [str(c).strip().lower() for c in header]
+    columns = [checker.text(f"row {header_line}", c).lower() for c in header]
     seen: set[str] = set()
     for column in columns:
         if not column:
@@ -249,6 +259,7 @@ def _price_row(
         code = str(int(cells["code"]))  # Excel turns 97110 into 97110.0
     if not code:
         raise checker.fail(f"{where}, column 'code'", "a non-empty code", cells.get("code", ""))
+    checker.text(f"{where}, column 'code'", cells.get("code"))  # only its length: a code is no essay
     if code in codes:
         raise checker.fail(f"{where}, column 'code'", f"a code not already used ({codes[code]})", code)
     # Blank cells of an editor's new row arrive as NaN: read as empty, never as the text "nan".
@@ -270,14 +281,14 @@ def _price_row(
     codes[code] = where
     return PriceRow(
         code=code,
-        description=_cell_text(cells.get("description")),
+        description=checker.text(f"{where}, column 'description'", cells.get("description")),
         category=category,
-        unit=_cell_text(cells.get("unit")),
+        unit=checker.text(f"{where}, column 'unit'", cells.get("unit")),
         prices=values,
-        source=_cell_text(cells.get("source")),
-        as_of=_cell_text(as_of),
+        source=checker.text(f"{where}, column 'source'", cells.get("source")),
+        as_of=checker.text(f"{where}, column 'as_of'", as_of),
         evidence=evidence,
-        note=_cell_text(cells.get("note")),
+        note=checker.text(f"{where}, column 'note'", cells.get("note")),
         mppr=mppr,
     )
 

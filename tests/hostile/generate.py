@@ -259,7 +259,13 @@ def _csv_cell(text: str) -> str:
 
 
 def scenario(
-    *, price: float = 127.41, label: str = "Hostile", override: float | None = None, pathway_label: str = "PT"
+    *,
+    price: float = 127.41,
+    label: str = "Hostile",
+    override: float | None = None,
+    pathway_label: str = "PT",
+    weeks: float | None = None,
+    draws: int | None = None,
 ) -> bytes:
     """A small valid scenario with one inline price table; the knobs make it hostile."""
     document: dict[str, object] = {
@@ -291,6 +297,10 @@ def scenario(
     }
     if override is not None:
         document["price_overrides"] = {"99213": override}  # 6 visits: 6e308 overflows
+    if weeks is not None:  # main: the cumulative chart looped once per week (over a minute at 1e6)
+        document["pathways"]["pathways"]["pt"]["weeks"] = weeks  # type: ignore[index]
+    if draws is not None:  # main: accepted by the loader, then a MemoryError or a widget's traceback
+        document["psa"] = {"draws": draws, "seed": 1}
     return json.dumps(document).encode()
 
 
@@ -308,6 +318,10 @@ HOSTILE_FILES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "json-nested": ("scenario.json", nested_json),
     "csv-price-1e308": ("prices.csv", lambda: price_csv("1e308")),
     "scenario-price-1e308": ("scenario.json", lambda: scenario(price=1e308)),
+    "scenario-million-weeks": ("scenario.json", lambda: scenario(weeks=1_000_000)),
+    "scenario-long-label": ("scenario.json", lambda: scenario(pathway_label="x" * 20_000)),
+    "csv-long-description": ("prices.csv", lambda: price_csv().replace(b"PT evaluation", b"y" * 20_000)),
+    "scenario-ten-million-draws": ("scenario.json", lambda: scenario(draws=10_000_000)),
 }
 
 

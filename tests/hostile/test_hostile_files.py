@@ -40,6 +40,10 @@ EXPECTED = {
     "json-nested": "expected at most 32 levels of nesting",
     "csv-price-1e308": "row 2, column 'cash': expected an amount from 0 to 10,000,000, found 1e+308",
     "scenario-price-1e308": "column 'cash': expected an amount from 0 to 10,000,000, found 1e+308",
+    "scenario-long-label": "pathways.pt.label: expected a text of at most 10,000 characters, found 20,000 characters",
+    "csv-long-description": "row 2, column 'description': expected a text of at most 10,000 characters, found 20,000",
+    "scenario-million-weeks": "pathways.pt.weeks: expected a number of weeks from 0 to 520, found 1000000",
+    "scenario-ten-million-draws": "psa.draws: expected a number of at most 1,000,000, found 10000000",
 }
 
 
@@ -143,3 +147,44 @@ def test_a_share_link_nested_20000_deep_is_one_sentence() -> None:
 
     with pytest.raises(InputError, match="expected at most 32 levels of nesting"):
         decode_link(nested_share_token(20_000))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"pathways": {"pathways": {"physical_therapy": {"weeks": {"value": 1_000_000}}}}}, "weeks from 0 to 520"),
+        ({"psa": {"draws": 10_000_000}}, "at most 1,000,000"),
+        ({"psa": {"seed": 2**80}}, "psa.seed"),
+        ({"label": "x" * 20_000}, "label: expected a text of at most 10,000 characters"),
+    ],
+)
+def test_a_share_link_with_out_of_bounds_numbers_is_one_sentence(change: dict, expected: str) -> None:
+    """A 100-character link once kept the Compare page busy for over a minute (a million weeks);
+    each number a link can carry is held to the loader's bounds before any work."""
+    from calculator.io import DATA_DIR, load_scenario
+    from calculator.share import encode_link, scenario_from_link
+
+    presets = {"commercial-ppo": load_scenario(DATA_DIR / "scenarios" / "commercial-ppo.json")}
+    token = encode_link("commercial-ppo", change)
+    assert len(token) < 200
+    start = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        scenario_from_link(token, presets)
+    assert time.perf_counter() - start < TIME_LIMIT_S
+    message = str(caught.value)
+    assert "\n" not in message and expected in message, message
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"code,cash\n20561,1e308\n", "row 2, column 'cash': expected a price from 0 to 10,000,000, found '1e308'"),
+        (b"code,cash,note\n20561,95," + b"n" * 20_000 + b"\n", "column 'note': expected a text of at most 10,000"),
+        (b"code," + b"c" * 20_000 + b"\n20561,95\n", "header: expected a text of at most 10,000 characters"),
+    ],
+)
+def test_a_clinic_list_is_held_to_the_same_limits(data: bytes, expected: str) -> None:
+    from calculator.overlay import read_clinic_list
+
+    with pytest.raises(InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        read_clinic_list(data, "clinic.csv")
