@@ -353,3 +353,18 @@ def test_the_copied_link_keeps_the_changes_and_the_language_but_not_embed() -> N
     token = link.split("?s=", 1)[1]
     _, restored = scenario_from_link(token, presets)
     assert restored.insurance is not None and restored.insurance.deductible.value == 2500.0
+
+
+def test_an_unexpected_error_never_shows_a_traceback_or_its_message() -> None:
+    """The project's config (.streamlit/config.toml: client.showErrorDetails = "none"): a bug that
+    slips through shows Streamlit's generic sentence, not server paths or a user's values."""
+
+    def broken() -> None:
+        raise RuntimeError("a user's value 12345 at /srv/app/calculator/costing.py")
+
+    at = AppTest.from_function(broken)
+    at.run()
+    assert len(at.exception) == 1
+    shown = at.exception[0]
+    assert list(shown.stack_trace) == []
+    assert "12345" not in shown.message and "/srv/app" not in shown.message
