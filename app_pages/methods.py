@@ -9,7 +9,7 @@ from calculator.report import cited_sources
 from calculator.sources import load_sources
 from ui import state
 from ui.i18n import _, lang
-from ui.widgets import md
+from ui.widgets import formula, md
 
 PAGE = "methods"
 
@@ -68,7 +68,7 @@ st.write(
         "schedule that applies (Medicare, commercial or cash). A price you enter replaces the table's."
     )
 )
-st.latex(_(r"\text{allowed}_{\text{visit}} = \sum_{\text{items}} \text{units} \times \text{price}_{\text{schedule}}"))
+formula(_("allowed per visit = Σ over its items of units × price in the schedule"))
 st.write(
     md(
         _(
@@ -104,19 +104,19 @@ st.markdown(
         "- Everything the patient pays for covered care stops at the **out-of-pocket maximum**; the plan pays the rest."
     )
 )
-# One equation per line: a phone (390 px) shows each without scrolling sideways.
-st.latex(_(r"d = \min(\text{deductible left},\ \text{covered})"))
-st.latex(_(r"\text{share} = \min\big(d + c \times (\text{covered} - d),\ \text{out-of-pocket room}\big)"))
-st.latex(_(r"\text{patient} = \text{share} + \text{uncovered}"))
-st.latex(_(r"\text{plan} = \text{covered} - \text{share}"))
+formula(
+    _("d = min(deductible left, covered)"),
+    _("share = min(d + c × (covered − d), out-of-pocket room)"),
+    _("patient = share + uncovered"),
+    _("plan = covered − share"),
+)
 st.write(_("Self-pay: the patient pays every allowed amount, at the cash price schedule."))
 
 st.subheader(_("3. The patient's time and travel"), anchor=False)
-st.latex(
+formula(
     _(
-        r"\begin{aligned}\text{indirect} = &\sum_{\text{visits}} \big[(h_{\text{visit}} + h_{\text{travel}}) \times w"
-        r" + \text{miles} \times \text{rate} + \text{parking}\big] \\ &+ \text{work days lost} \times \text{daily wage}"
-        r"\end{aligned}"
+        "indirect = Σ over visits of [(visit hours + travel hours) × hourly wage + miles × rate per mile + parking]"
+        " + work days lost × daily wage"
     )
 )
 st.write(
@@ -135,9 +135,11 @@ st.write(
         "the next. The expected cost of starting with an option is the probability-weighted average of its paths."
     )
 )
-st.latex(_(r"\text{reach}_1 = 1,\quad \text{reach}_{k+1} = \text{reach}_k (1-p_k)\, e_k"))
-st.latex(_(r"P(\text{stop after } k) = \text{reach}_k - \text{reach}_{k+1}"))
-st.latex(_(r"\text{expected cost} = \sum_{\text{paths}} P(\text{path}) \times \text{cost}(\text{path})"))
+formula(
+    _("reach₁ = 1, reachₖ₊₁ = reachₖ × (1 − pₖ) × eₖ"),
+    _("P(stop after k) = reachₖ − reachₖ₊₁"),
+    _("expected cost = Σ over paths of P(path) × cost(path)"),
+)
 st.write(
     _(
         "Here p is the response probability of a step and e the share of non-responders who go on "
@@ -155,7 +157,7 @@ st.write(
         "moments. Prices without their own range get the scenario's price spread (±25% by default)."
     )
 )
-st.latex(_(r"\text{standard error} = \frac{\text{high} - \text{low}}{3.92}"))
+formula(_("standard error = (high − low) ÷ 3.92"))
 st.markdown(
     _(
         "- **One-way (tornado)**: each number at its low and its high, the others at base.\n"

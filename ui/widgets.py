@@ -39,6 +39,14 @@ def md(text: str) -> str:
     return literal_markdown(text, limit=_MD_LIMIT)
 
 
+def formula(*lines: str) -> None:
+    """Equations as lines of plain text in a box. They wrap on a phone, where LaTeX ran past a
+    390 px screen into a sideways-scrolling region a keyboard cannot reach, and a screen reader
+    reads them as words."""
+    with st.container(border=True):
+        st.markdown("  \n".join(md(line) for line in lines))
+
+
 def money(amount: float | None, currency: str, *, cents: bool = False) -> str:
     """Money in the session's language (Babel)."""
     return i18n.money(amount, currency, cents=cents)
