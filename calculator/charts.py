@@ -14,7 +14,6 @@ wrapping consistent across them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -26,7 +25,7 @@ from . import content
 from .costing import Comparison, OptionResult
 from .formatting import CURRENCY_SYMBOLS, format_money, format_percent
 from .i18n import DEFAULT_LANGUAGE, N_, translator
-from .text import plotly_text
+from .text import plotly_text, wrap_lines
 
 __all__ = [
     "CATEGORY_COLORS",
@@ -179,40 +178,18 @@ def _layout(
     return fig
 
 
-_TRAILING_ENTITY = re.compile(r"&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);$", re.IGNORECASE)
-
-
-def _strip_trailing_punctuation(line: str) -> str:
-    """``line`` without trailing ``,;:`` before an ellipsis, keeping the ``;`` that ends an entity
-    (``&gt;`` cut to ``&gt`` showed as text)."""
-    while line and line[-1] in ",;:" and not _TRAILING_ENTITY.search(line):
-        line = line[:-1]
-    return line
-
-
 def wrap(text: str, width: int = 18, max_lines: int | None = None) -> str:
     """Break a label into lines of about ``width`` characters (``<br>``) for axis ticks.
+
+    Each line is escaped for plotly after wrapping (a label from an upload or a link may hold
+    ``<a href>``): the ``<br>``s are the only markup.
 
     >>> wrap("Medication (NSAID, short muscle relaxant)", 18)
     'Medication (NSAID,<br>short muscle<br>relaxant)'
     >>> wrap("one two three four", 8, max_lines=2)
     'one two<br>three…'
     """
-    lines: list[str] = []
-    current = ""
-    # Escaped first (a label from an upload or a link may hold <a href>): the <br>s below are ours.
-    for word in plotly_text(text).split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        lines.append(current)
-    if max_lines is not None and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = _strip_trailing_punctuation(lines[-1]) + "…"
-    return "<br>".join(lines)
+    return "<br>".join(plotly_text(line) for line in wrap_lines(text, width, max_lines))
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from .costing import Comparison, OptionResult
 from .i18n import N_, format_money, format_share, translator
 from .models import Scenario
 from .presentation import DISCLAIMER
+from .text import wrap_lines
 from .uncertainty import PsaResult
 
 __all__ = [
@@ -535,21 +536,6 @@ _ROW_H = 46
 _LEGEND_H = 42
 
 
-def _wrap(text: str, width: int, lines: int = 2) -> list[str]:
-    words, out, current = text.split(), [], ""
-    for word in words:
-        if current and len(current) + 1 + len(word) > width:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        out.append(current)
-    if len(out) > lines:
-        out = out[: lines - 1] + [_short(" ".join(out[lines - 1 :]), width)]
-    return out
-
-
 def chart_svg(s: HandoutSummary) -> str:
     """The chart as inline SVG: per option, what you pay and the total with your time & travel.
 
@@ -578,7 +564,7 @@ def chart_svg(s: HandoutSummary) -> str:
     ]
     for i, bar in enumerate(s.chart):
         y = _LEGEND_H + i * _ROW_H + 6
-        label_lines = _wrap(bar.label, 17)
+        label_lines = wrap_lines(bar.label, 17, 2)
         first_baseline = y + 14 if len(label_lines) > 1 else y + 20
         for k, line in enumerate(label_lines):
             parts.append(
@@ -955,7 +941,7 @@ def _pdf_chart(pdf: Any, s: HandoutSummary, family: str, text: Any, width: float
     for i, bar in enumerate(s.chart):
         ry = y + i * row_h + 1
         pdf.set_font(family, "B", 8.5)
-        lines = _wrap(bar.label, 24)
+        lines = wrap_lines(bar.label, 24, 2)
         ty = ry + (4.0 if len(lines) == 1 else 1.6)
         for k, line in enumerate(lines):
             pdf.set_xy(x0, ty + k * 3.8)

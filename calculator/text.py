@@ -21,7 +21,7 @@ import unicodedata
 
 from .input_limits import MAX_SHOWN_CHARS
 
-__all__ = ["literal_markdown", "plain", "plotly_text"]
+__all__ = ["literal_markdown", "plain", "plotly_text", "wrap_lines"]
 
 ELLIPSIS = "…"
 # Joiners shape Arabic, Indic and emoji text: format characters, but not hostile.
@@ -130,3 +130,44 @@ def plotly_text(text: object, limit: int = MAX_SHOWN_CHARS) -> str:
     '&lt;a href="http://evil"&gt;PT&lt;/a&gt; &amp; &#36;x&#36; 50&#37;'
     """
     return _WHITESPACE.sub(" ", plain(text, limit)).strip().translate(_PLOTLY_ESCAPES)
+
+
+def wrap_lines(text: object, width: int, max_lines: int | None = None) -> list[str]:
+    """Break text into lines of at most about ``width`` characters, at spaces, for chart labels
+    (plotly ticks and the handout's SVG) that cannot wrap themselves.
+
+    Works on :func:`plain` text (escape each line afterwards for its context, so an escape is
+    never cut). A word longer than ``width`` is cut into pieces of ``width``, so one unbroken label
+    cannot run across a chart. With ``max_lines``, the last line kept ends in an ellipsis (after
+    any trailing ``,;:``).
+
+    Examples
+    --------
+    >>> wrap_lines("Medication (NSAID, short muscle relaxant)", 18)
+    ['Medication (NSAID,', 'short muscle', 'relaxant)']
+    >>> wrap_lines("one two, three four", 8, max_lines=1)
+    ['one two…']
+    >>> wrap_lines("x" * 10, 4)
+    ['xxxx', 'xxxx', 'xx']
+    """
+    width = max(int(width), 1)
+    words = [
+        word[i : i + width] for word in _WHITESPACE.sub(" ", plain(text)).split() for i in range(0, len(word), width)
+    ]
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            if max_lines is not None and len(lines) > max_lines:
+                break  # enough to know it is cut; the rest of a long text is never looked at
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    else:
+        if current:
+            lines.append(current)
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip(",;:") + ELLIPSIS
+    return lines
