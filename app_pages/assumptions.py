@@ -53,7 +53,7 @@ st.caption(
 # Every assumption
 
 
-st.subheader(_("Every assumption"), anchor=False)
+st.header(_("Every assumption"), anchor=False)
 raw = assumption_frame(params, ENTERED)
 
 filters = st.columns([2, 2, 1.3], vertical_alignment="bottom")
@@ -115,7 +115,7 @@ st.download_button(
 # ------------------------------------------------------------------------------------------
 # Editing the treatments: every change is checked like an uploaded file
 
-st.subheader(_("Edit the treatments"), anchor=False)
+st.header(_("Edit the treatments"), anchor=False)
 st.caption(
     _(
         "Visit counts, units per visit, response and escalation probabilities with their ranges, adverse events "
@@ -223,7 +223,7 @@ if widgets.has_edits(editor):
 # Reviewer diff: every change from the shipped preset and what it does
 
 reference = context.preset
-st.subheader(_("Changes from the shipped preset"), anchor=False)
+st.header(_("Changes from the shipped preset"), anchor=False)
 preset_name = _(reference.label or reference.name)
 review = engine.run_review(reference, scenario)
 if not review.changes and not review.settings:

@@ -75,7 +75,7 @@ st.caption(md(scenario_caption(scenario, lang()) + _(". Expected costs per episo
 cards = st.columns(len(comparison.options))
 for card, option in zip(cards, comparison, strict=True):
     with card.container(border=True, height="stretch"):
-        st.markdown(f"#### {md(labels[option.id])}")
+        st.markdown(f"## {md(labels[option.id])}")
         st.metric(_("Patient pays"), widgets.money(option.expected.patient, currency))
         details = (
             (_("Plan pays"), widgets.money(option.expected.insurer, currency)),

@@ -60,7 +60,7 @@ st.write(
     )
 )
 
-st.subheader(_("1. What is billed"), anchor=False)
+st.header(_("1. What is billed"), anchor=False)
 st.write(
     _(
         "Each treatment is a list of visits; each visit bills some items (a procedure code, a drug, a facility fee). "
@@ -88,7 +88,7 @@ st.write(
     )
 )
 
-st.subheader(_("2. What the patient pays (cost sharing)"), anchor=False)
+st.header(_("2. What the patient pays (cost sharing)"), anchor=False)
 st.write(
     _(
         "Claims are processed in order over one plan year, the way US plans do. Items the plan does not cover (for "
@@ -112,7 +112,7 @@ formula(
 )
 st.write(_("Self-pay: the patient pays every allowed amount, at the cash price schedule."))
 
-st.subheader(_("3. The patient's time and travel"), anchor=False)
+st.header(_("3. The patient's time and travel"), anchor=False)
 formula(
     _(
         "indirect = Σ over visits of [(visit hours + travel hours) × hourly wage + miles × rate per mile + parking]"
@@ -126,7 +126,7 @@ st.write(
     )
 )
 
-st.subheader(_("4. Needing more care: the escalation tree"), anchor=False)
+st.header(_("4. Needing more care: the escalation tree"), anchor=False)
 st.write(
     _(
         "Starting with a treatment, some people respond and stop. Of those who do not respond, a share goes on to "
@@ -149,7 +149,7 @@ st.write(
     )
 )
 
-st.subheader(_("5. Uncertainty"), anchor=False)
+st.header(_("5. Uncertainty"), anchor=False)
 st.write(
     _(
         "Uncertain numbers carry a value (the mean) and a low–high range read as a 95% interval: beta distributions "
@@ -178,7 +178,7 @@ st.caption(
     )
 )
 
-st.subheader(_("6. How the charts are drawn"), anchor=False)
+st.header(_("6. How the charts are drawn"), anchor=False)
 st.markdown(
     _(
         "- **Cost over the weeks**: each treatment's visits are spread evenly over its weeks, in the order listed; "
@@ -193,7 +193,7 @@ st.markdown(
 
 scenario = state.now().scenario_or_stop()
 
-st.subheader(_("Sources"), anchor=False)
+st.header(_("Sources"), anchor=False)
 st.caption(md(scenario_caption(scenario, lang())))
 if scenario.description:
     st.write(
@@ -281,11 +281,11 @@ notes = [
 if notes:
     st.markdown("\n".join(notes))
 
-st.subheader(_("Limitations"), anchor=False)
+st.header(_("Limitations"), anchor=False)
 st.markdown("**" + md(_("What the evidence can and cannot say")) + "**")
 st.markdown("\n".join(f"{i}. {md(_(text))}" for i, text in enumerate(CAVEATS, start=1)))
 st.markdown("**" + md(_("What the model leaves out")) + "**")
 st.markdown("\n".join(f"- {md(_(text))}" for text in MODEL_LIMITS))
 
-st.subheader(_("Disclaimer"), anchor=False)
+st.header(_("Disclaimer"), anchor=False)
 st.warning(md(_(DISCLAIMER)), icon=":material/info:")

@@ -68,7 +68,7 @@ if line:
     st.info(md(line[0]), icon=":material/lightbulb:")
 
 cost_words = explain.cost_labels(language)
-st.subheader(_("What each option is likely to cost you"), anchor=False)
+st.header(_("What each option is likely to cost you"), anchor=False)
 per_row = 2 if len(comparison.options) > 1 else 1
 options = list(comparison)
 for row in range(0, len(options), per_row):
@@ -110,7 +110,7 @@ st.markdown("\n".join(f"- {md(s)}" for s in [*line[1:], *explain.assumed_equal_s
 # ------------------------------------------------------------------------------------------
 # The inputs, already filled in from the coverage
 
-st.subheader(_("Your plan and your situation"), anchor=False)
+st.header(_("Your plan and your situation"), anchor=False)
 widgets.preset_selector(PAGE)
 region_picker(PAGE)  # SPEC §4.8: the patient's state, then their locality (also in the embedded widget)
 if st.session_state["loaded"] is not None:
@@ -177,7 +177,7 @@ with st.expander(_("Your clinic's prices"), icon=":material/sell:"):
 # ------------------------------------------------------------------------------------------
 # Out of 100 people like you, and the checklist
 
-st.subheader(_("Out of 100 people like you"), anchor=False)
+st.header(_("Out of 100 people like you"), anchor=False)
 chart_col, check_col = st.columns([3, 2], gap="large")
 with chart_col:
     widgets.keep_valid(f"{PAGE}_icon_option", list(scenario.compare))
@@ -209,7 +209,7 @@ with chart_col:
 
 with check_col:
     with st.container(border=True):
-        st.subheader(_(checklist.title), anchor=False)
+        st.header(_(checklist.title), anchor=False)
         st.caption(md(_(checklist.intro)))
         for item in checklist.items:
             st.checkbox(_(item.question), key=f"{PAGE}_check_{item.key}")
@@ -219,7 +219,7 @@ with check_col:
             st.caption(md(_(checklist.none_ticked)))
 
 with st.container(border=True):
-    st.subheader(_("Questions to ask your clinician"), anchor=False)
+    st.header(_("Questions to ask your clinician"), anchor=False)
     st.markdown("\n".join(f"- {md(q)}" for q in explain.clinician_questions(language)))
 
 handout.handout_section(PAGE, comparison, psa=psa, checklist=[item.question for item in ticked])

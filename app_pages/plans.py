@@ -132,7 +132,7 @@ for entry in result["options"].values():
         if "patient_after_tax" in cell:
             row[f"{label} · {after_tax}"] = widgets.money(cell["patient_after_tax"], currency)
     rows.append(row)
-st.subheader(_("Expected cost per episode"), anchor=False)
+st.header(_("Expected cost per episode"), anchor=False)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption(
     md(
@@ -147,7 +147,7 @@ for label, found in result["warnings"].items():
         st.warning(f"{label}: {sentence}", icon=":material/warning:")
 
 if what_if is not None and plan is not None:
-    st.subheader(_("What the change does"), anchor=False)
+    st.header(_("What the change does"), anchor=False)
     base_label = current if current in result["plans"] else None
     if base_label is None:
         base_result = compare_plans(scenario, [choices[current], what_if])

@@ -31,7 +31,7 @@ uncovered = set(plan.uncovered_codes) if plan is not None else set()
 # ------------------------------------------------------------------------------------------
 # The active table: edited in place; every change is checked before it is used
 
-st.subheader(_(table.label or table.name), anchor=False)
+st.header(_(table.label or table.name), anchor=False)
 facts = (
     (_("Currency"), currency),
     (_("Region"), _(table.region) if table.region else "–"),
@@ -159,7 +159,7 @@ right.download_button(
 
 shipped = context.preset.prices
 changes = price_table_changes(shipped, table)
-st.subheader(_("Differences from the shipped table"), anchor=False)
+st.header(_("Differences from the shipped table"), anchor=False)
 if changes.empty:
     st.caption(
         md(
@@ -201,7 +201,7 @@ if missing:
 # ------------------------------------------------------------------------------------------
 # Upload a clinic's table
 
-st.subheader(_("Use your clinic's price table"), anchor=False)
+st.header(_("Use your clinic's price table"), anchor=False)
 with st.container(border=True):
     st.caption(
         md(
@@ -253,7 +253,7 @@ def _apply_clinic_list(new_table: PriceTable, file_name: str, changed: int) -> N
     state.notice("success", _("Your file {name} is applied: {n} prices changed.").format(name=file_name, n=changed))
 
 
-st.subheader(_("Lay your clinic's price list over this table"), anchor=False)
+st.header(_("Lay your clinic's price list over this table"), anchor=False)
 with st.container(border=True):
     st.caption(
         _(

@@ -89,7 +89,7 @@ def test_price_tables_page_shows_the_regions_table(compare_page):
     at.selectbox(key="compare_region_locality").set_value("NY-01").run()
     at.switch_page("app_pages/price_tables.py").run()
     assert not at.exception
-    assert any("Manhattan" in h.value for h in at.subheader)  # the table's label names the locality
+    assert any("Manhattan" in h.value for h in at.header)  # the table's label names the locality
 
 
 @pytest.mark.parametrize("embed", [False, True])

@@ -155,7 +155,7 @@ def test_compare_in_spanish_shows_translated_labels_and_babel_money() -> None:
     at.switch_page("app_pages/compare.py").run()
     assert [m.label for m in at.metric][0] == "Paga el plan" or "Paga el paciente" in [m.label for m in at.metric]
     assert all(MONEY.match(m.value) for m in at.metric), [m.value for m in at.metric]
-    headings = [md.value for md in at.markdown if md.value.startswith("#### ")]
+    headings = [md.value for md in at.markdown if md.value.startswith("## ")]
     assert any("Punción seca" in h for h in headings), headings
     assert at.query_params["lang"] == ["es"] or at.query_params["lang"] == "es"
 

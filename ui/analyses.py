@@ -157,7 +157,7 @@ def _snapshot(
 def show(scenario: Scenario, comparison: Comparison, params: Sequence[Parameter]) -> None:
     """The analysis chooser and the chosen analysis (only that one is shown or computed)."""
     current = Inputs(engine.key_of(scenario), scenario, comparison, tuple(params))
-    st.subheader(_("How the conclusions move"), anchor=False)
+    st.header(_("How the conclusions move"), anchor=False)
     left, right = st.columns([3, 2])
     chosen = left.segmented_control(
         _("Analysis"),

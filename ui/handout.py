@@ -53,7 +53,7 @@ def handout_section(
     clinic = st.session_state["clinic_name"].strip()
     key = (hash_, clinic, lang(), tuple(checklist))
     with st.container(border=True):
-        st.subheader(_("Printable handout"), anchor=False)
+        st.header(_("Printable handout"), anchor=False)
         st.caption(
             _(
                 "A summary to take home or print: the options side by side, the bottom line, the plan and "

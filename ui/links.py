@@ -115,7 +115,7 @@ def copy_link_box(page: str) -> None:
         return
     link = view_link(context.scenario, context.preset_name, context.preset, url)
     with st.container(border=True, key=f"{page}_copy_link"):
-        st.subheader(_("Link to these figures"), anchor=False)
+        st.header(_("Link to these figures"), anchor=False)
         st.caption(
             _(
                 "Copy it with the copy button at the right of the box (point at or tap the box to see it), to open "

@@ -122,7 +122,7 @@ def plan_inputs(page: str) -> None:
             help=_("The most you pay in a year for covered care (copays, deductible and coinsurance)."),
         )
         copays = _("Copays (a fixed amount per visit)")
-        st.markdown(f"###### {copays}")
+        st.markdown(f"**{widgets.md(copays)}**")  # a group of fields, not a section: bold, not a heading
         st.caption(_("Leave a box empty when that kind of visit goes through the deductible and coinsurance instead."))
         cols = st.columns(2)
         for i, kind in enumerate(used_kinds):
@@ -261,7 +261,7 @@ def _hsa_title() -> str:
 
 def _tax_advantaged(page: str) -> None:
     with st.container(border=True):
-        st.markdown(f"###### {_hsa_title()}")
+        st.markdown(f"**{widgets.md(_hsa_title())}**")
         st.caption(_("Money in a health savings or flexible spending account is pre-tax: it costs you less."))
         left, right = st.columns(2)
         _money(
