@@ -338,7 +338,8 @@ def cumulative_frame(comparison: Comparison, perspective: str = "patient") -> pd
     last = int(np.ceil(horizon)) if horizon > 0 else 1
     weeks = np.arange(0, last + 1)
     rows = []
-    labels = _labels(comparison)
+    # Plain labels, like the other frames (a page shows them in its data table); the figure escapes them.
+    labels = {o.id: o.label for o in comparison}
     for option, points in events.items():
         times = np.array([p[0] for p in points])
         amounts = np.array([p[1] for p in points])
@@ -360,7 +361,7 @@ def cumulative_lines(
         values = part["cost"].astype(float).tolist()
         fig.add_trace(
             go.Scatter(
-                name=str(part["label"].iloc[0]),
+                name=plotly_text(str(part["label"].iloc[0])),
                 x=part["week"].tolist(),
                 y=values,
                 mode="lines+markers",
@@ -397,7 +398,8 @@ def escalation_tree(
     _ = translator(lang).gettext
     path = option.branches[-1].path if option.branches else (option.id,)
     palette = option_colors(list(path))
-    start = labels.get(path[0], path[0])
+    # Hover texts are HTML to plotly too, so every label in them is escaped (wrap() escapes its own).
+    start = plotly_text(labels.get(path[0], path[0]))
     edge_x: list[float | None] = []
     edge_y: list[float | None] = []
     edge_text: list[tuple[float, float, str, str]] = []
@@ -415,10 +417,11 @@ def escalation_tree(
 
     reach = 1.0
     for k, step in enumerate(path):
-        name = labels.get(step, step)
+        shown = labels.get(step, step)
+        name = plotly_text(shown)
         steps["x"].append(k)
         steps["y"].append(-k)
-        steps["text"].append(f"<b>{wrap(name, 22)}</b><br>" + _("{share} get here").format(share=_share(reach)))
+        steps["text"].append(f"<b>{wrap(shown, 22)}</b><br>" + _("{share} get here").format(share=_share(reach)))
         steps["color"].append(palette[step])
         steps["size"].append(size(reach))
         steps["hover"].append(
@@ -603,11 +606,12 @@ def tornado(frame: pd.DataFrame, base: float, currency: str, title: str, *, lang
                 base=[base] * len(labels),
                 orientation="h",
                 marker_color=color,
-                text=marks,
+                text=[plotly_text(m) for m in marks],
                 textposition="outside",
                 cliponaxis=False,
                 customdata=[
-                    [format_money(float(e), currency), t, f] for e, t, f in zip(ends, texts, full, strict=True)
+                    [format_money(float(e), currency), plotly_text(t), plotly_text(f)]
+                    for e, t, f in zip(ends, texts, full, strict=True)
                 ],
                 hovertemplate="%{customdata[2]}<br>%{customdata[1]}<br>"
                 + _("cost")
@@ -669,7 +673,7 @@ def cost_distribution(
     for option, stats in summary.items():
         fig.add_trace(
             go.Box(
-                name=labels.get(option, option),
+                name=plotly_text(labels.get(option, option)),
                 y=[wrap(labels.get(option, option), 22)],
                 orientation="h",
                 q1=[stats["q1"]],
@@ -733,7 +737,7 @@ def ce_plane(
         step = max(1, int(np.ceil(len(d_qaly) / max_points)))
         fig.add_trace(
             go.Scatter(
-                name=labels.get(option, option),
+                name=plotly_text(labels.get(option, option)),
                 x=d_qaly[::step].tolist(),
                 y=d_cost[::step].tolist(),
                 mode="markers",
@@ -785,7 +789,7 @@ def acceptability_curve(
     for option, ys in curves.items():
         fig.add_trace(
             go.Scatter(
-                name=labels.get(option, option),
+                name=plotly_text(labels.get(option, option)),
                 x=x,
                 y=[float(v) for v in ys],
                 mode="lines",
@@ -820,7 +824,7 @@ def break_even_chart(
         values = [float(v) for v in ys]
         fig.add_trace(
             go.Scatter(
-                name=labels.get(option, option),
+                name=plotly_text(labels.get(option, option)),
                 x=x,
                 y=values,
                 mode="lines",
