@@ -145,6 +145,13 @@ def test_hostile_labels_from_a_link_and_an_upload_stay_text_on_every_page(
     expect(page.get_by_role("heading", name="My costs", exact=True)).to_be_visible(timeout=TIMEOUT)
     expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(4, timeout=TIMEOUT)
     _settle(page)
+    # The control: a request to the attacker's host is seen (and refused here, never sent).
+    page.evaluate("() => fetch('http://evil.example/control.png').catch(() => null)")
+    page.wait_for_timeout(200)
+    control = "http://evil.example/control.png"
+    assert foreign == [control] and control in seen, (foreign, seen[-3:])
+    foreign.clear()
+    seen.remove(control)
     shown_anywhere = SHOWN in _check_page(page, "My costs (link)")
 
     for title in PAGES[1:]:
