@@ -109,7 +109,29 @@ def check_escalation(source: str, prefix: str, pathways: PathwaySet) -> list[Inp
 
 def check_labels(source: str, prefix: str, pathways: PathwaySet) -> list[InputError]:
     """Each pathway has a label of its own: options are told apart by their labels in every chart
-    and table (two with one label would merge into one bar, or break the page)."""
+    and table (two with one label would merge into one bar, or break the page).
+
+    Parameters
+    ----------
+    source : str
+        The file or link the pathways came from, for the messages.
+    prefix : str
+        The field path of the pathways in that document (``"pathways"``).
+    pathways : PathwaySet
+        The pathways to check.
+
+    Returns
+    -------
+    list of InputError
+        One per pathway whose label, as shown (without invisible characters, case or repeated
+        spaces), is that of an earlier pathway; empty when all differ.
+
+    Examples
+    --------
+    >>> from calculator.io import DATA_DIR, load_pathways
+    >>> check_labels("p.json", "pathways", load_pathways(DATA_DIR / "pathways" / "lbp-default.json"))
+    []
+    """
     problems = []
     seen: dict[str, str] = {}
     for pathway in pathways.pathways:
