@@ -41,12 +41,12 @@ HAVE_NGINX = shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists
 
 def test_rendered_config_is_sticky_private_and_bounded(tmp_path: Path) -> None:
     conf = render_nginx_conf(listen="127.0.0.1:9", worker_ports=[1001, 1002], run_dir=tmp_path, max_body_mb=6)
-    assert conf.count("hash $route_key consistent;") == 2
+    assert "hash $route_key consistent;" in conf
     assert "server 127.0.0.1:1001" in conf and "server 127.0.0.1:1002" in conf
-    # Uploads: same processes, same hash, never retried elsewhere, never counted as a failure.
-    uploads = conf[conf.index("location /_stcore/upload_file/") :]
-    assert "proxy_pass http://streamlit_uploads;" in uploads and "proxy_next_upstream off;" in uploads
+    # No request takes a process out of rotation; an upload is never retried on another process.
     assert "server 127.0.0.1:1001 max_fails=0;" in conf and "server 127.0.0.1:1002 max_fails=0;" in conf
+    uploads = conf[conf.index("location /_stcore/upload_file/") : conf.index("location / {")]
+    assert "proxy_pass http://streamlit;" in uploads and "proxy_next_upstream off;" in uploads
     assert "access_log off;" in conf
     assert "client_max_body_size 6m;" in conf
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
@@ -116,16 +116,22 @@ def test_two_workers_behind_nginx_share_sessions_without_errors(monkeypatch: pyt
         # know (``runtime.is_active_session``) with 400 before reading the body and closes the
         # connection; nginx, still sending the body, then answers 502 itself: which of the two
         # depends on timing, that the other process refused it does not. Each answer names its
-        # process (read from the answer, not from the probe above). Before uploads had their own
-        # upstream, nginx took the early close for a failed process, retried the PUT on the
-        # session's process (204 "from the other process") and counted it towards max_fails.
+        # process (read from the answer, not from the probe above). nginx used to take the early
+        # close for a failed process: it retried the PUT on the session's process (the 204 "from
+        # the other process" seen in CI) and counted it towards max_fails.
         owner = next(c for c, p in routes.items() if p == min(ports))
         other = next(c for c, p in routes.items() if p == max(ports))
         answers = _run_async(_upload_statuses(stack.url, owner, other, size=5 * 1024 * 1024 - 4096, refused=3))
         assert answers[0] == (204, min(ports)), answers
         for status, port in answers[1:]:
             assert status in (400, 502) and port == max(ports), answers
-        # Three refused uploads in a row did not take the other process out of rotation.
+        # Neither three refused uploads nor large bodies sent anywhere else (answered 405 before
+        # they are read) take a process out of rotation: with max_fails=3, six such requests
+        # moved every session or left nginx with no process at all (502 for everyone).
+        # (Such a PUT may be retried on the next process, as any request that met an error may be.)
+        for _ in range(3):
+            for cookie in (other, owner):
+                assert _put_anywhere(stack.url + "/_stcore/health", cookie)[0] in (405, 502)
         assert _route_probes(stack.url, list(routes)) == routes
 
         # Two sessions pinned to each process, clicking for 10 s.
@@ -161,6 +167,18 @@ def _put_file(url: str, cookie: str, xsrf: str, size: int) -> tuple[int, int | N
         data=body,
         method="PUT",
         headers={"Cookie": cookie, "X-Xsrftoken": xsrf, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status), _upstream_port(response.headers)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), _upstream_port(exc.headers)
+
+
+def _put_anywhere(url: str, cookie: str) -> tuple[int, int | None]:
+    """(status, answering process's port) of a 5 MB PUT with this routing cookie."""
+    request = urllib.request.Request(
+        url, data=b" " * (5 * 1024 * 1024), method="PUT", headers={"Cookie": f"{ROUTE_COOKIE}={cookie}"}
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
