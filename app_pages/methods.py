@@ -244,7 +244,7 @@ st.markdown("**" + md(_("Treatments (pathways)")) + "**")
 if scenario.pathways.description:
     st.caption(md(_(scenario.pathways.description)))
 for pathway in scenario.pathways.pathways:
-    with st.expander(_(pathway.label)):
+    with st.expander(md(_(pathway.label))):
         if pathway.description:
             st.write(md(_(pathway.description)))
         if pathway.sources:

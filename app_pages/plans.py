@@ -144,7 +144,7 @@ st.caption(
 )
 for label, found in result["warnings"].items():
     for sentence in found:
-        st.warning(f"{label}: {sentence}", icon=":material/warning:")
+        st.warning(md(f"{label}: {sentence}"), icon=":material/warning:")
 
 if what_if is not None and plan is not None:
     st.header(_("What the change does"), anchor=False)

@@ -31,7 +31,7 @@ uncovered = set(plan.uncovered_codes) if plan is not None else set()
 # ------------------------------------------------------------------------------------------
 # The active table: edited in place; every change is checked before it is used
 
-st.header(_(table.label or table.name), anchor=False)
+st.header(md(_(table.label or table.name)), anchor=False)
 facts = (
     (_("Currency"), currency),
     (_("Region"), _(table.region) if table.region else "–"),

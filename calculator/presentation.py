@@ -20,6 +20,7 @@ from .i18n import format_money as format_money_for
 from .models import Param, PriceTable, Scenario
 from .review import Review
 from .serialize import price_table_rows
+from .text import plain
 
 __all__ = [
     "DISCLAIMER",
@@ -157,6 +158,8 @@ def param_label(label: str, lang: str = DEFAULT_LANGUAGE) -> str:
     'Plan: deductible'
     """
     _ = translator(lang).gettext
+    # Labels embed option names from links and uploads: shown without their bidi overrides.
+    label = plain(label, limit=max(len(label), 1))
     if lang == DEFAULT_LANGUAGE:
         return label
     if label in _FIXED_LABELS:
@@ -272,6 +275,13 @@ def table_frame(table: PriceTable) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=header)
     for schedule in table.schedules:
         frame[schedule] = frame[schedule].astype(float)
+    # The editor shows text from an upload without its bidi overrides (and an edit saves it so).
+    for column in header:
+        if column not in table.schedules:
+            frame[column] = [
+                plain(v, limit=max(len(v), 1)) if isinstance(v, str) and not v.isprintable() else v
+                for v in frame[column]
+            ]
     return frame
 
 

@@ -73,7 +73,7 @@ def render_nginx_conf(
     *, listen: str, worker_ports: list[int], run_dir: Path, max_body_mb: int, log_level: str = "crit"
 ) -> str:
     """The nginx configuration for these worker ports, from ``deploy/nginx.conf.template``."""
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in worker_ports)
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in worker_ports)
     return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         run_dir=str(run_dir),
         log_level=log_level,

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from calculator import i18n
+from calculator.text import plain
 
 __all__ = [
     "LANG_KEY",
@@ -60,8 +61,17 @@ def lang() -> str:
 
 
 def _(message: str) -> str:
-    """``message`` in the session's language (itself when there is no translation)."""
-    return i18n.translator(lang()).gettext(message)
+    """``message`` in the session's language (itself when there is no translation), without
+    control or bidi-override characters.
+
+    Every label, description and note from an upload, a scenario or a share link passes through
+    here before it is shown, also where no Markdown is involved (widget options, table cells, column
+    names), so this is the one place a right-to-left override is removed (``calculator.text.plain``).
+    """
+    translated = i18n.translator(lang()).gettext(message)
+    if translated.isprintable():  # the common case, at C speed: nothing to remove
+        return translated
+    return plain(translated, limit=max(len(translated), 1))
 
 
 def translate_now() -> Callable[[str], str]:

@@ -19,6 +19,7 @@ from ..formats import PathwayFileDoc, ScenarioDoc, input_error
 from ..formats.convert import budget_model, pathway_set_model, scenario_model
 from ..formats.documents import PathwayDoc, PlanFileDoc
 from ..models import BudgetInputs, PathwaySet, PriceTable, Scenario
+from ..text import plain
 from .files import DATA_DIR, decode_text, load_document, parse_document, shipped_names
 from .prices import _METADATA_KEYS, inline_price_table, load_price_metadata, load_price_table
 
@@ -61,7 +62,7 @@ def pathways_from_dict(raw: object, source: str, *, name: str = "") -> PathwaySe
         raw = {"pathways": raw}  # a bare mapping reads like the file's "pathways" block
     doc = validate(PathwayFileDoc, raw, source)
     pathways = pathway_set_model(doc, name=name)
-    _raise_all(check_escalation(source, "pathways", pathways))
+    _raise_all(check_escalation(source, "pathways", pathways) + check_labels(source, "pathways", pathways))
     return pathways
 
 
@@ -103,6 +104,50 @@ def check_escalation(source: str, prefix: str, pathways: PathwaySet) -> list[Inp
                 break
             seen.append(current)
             current = pathways.get(current).on_failure
+    return problems
+
+
+def check_labels(source: str, prefix: str, pathways: PathwaySet) -> list[InputError]:
+    """Each pathway has a label of its own: options are told apart by their labels in every chart
+    and table (two with one label would merge into one bar, or break the page).
+
+    Parameters
+    ----------
+    source : str
+        The file or link the pathways came from, for the messages.
+    prefix : str
+        The field path of the pathways in that document (``"pathways"``).
+    pathways : PathwaySet
+        The pathways to check.
+
+    Returns
+    -------
+    list of InputError
+        One per pathway whose label, as shown (without invisible characters, case or repeated
+        spaces), is that of an earlier pathway; empty when all differ.
+
+    Examples
+    --------
+    >>> from calculator.io import DATA_DIR, load_pathways
+    >>> check_labels("p.json", "pathways", load_pathways(DATA_DIR / "pathways" / "lbp-default.json"))
+    []
+    """
+    problems = []
+    seen: dict[str, str] = {}
+    for pathway in pathways.pathways:
+        # Compared as shown: without invisible characters, case or repeated spaces.
+        shown = " ".join(plain(pathway.label).split()).casefold()
+        if shown in seen:
+            problems.append(
+                InputError(
+                    source,
+                    f"{prefix}.{pathway.id}.label",
+                    f"a label other than that of pathway {seen[shown]!r}",
+                    pathway.label,
+                )
+            )
+        else:
+            seen[shown] = pathway.id
     return problems
 
 
@@ -239,7 +284,7 @@ def _at_region(source: str, raw_prices: object, raw_region: str, prices: PriceTa
 
 def _inline_pathways(doc: PathwayFileDoc | dict[str, PathwayDoc], source: str) -> PathwaySet:
     pathways = pathway_set_model(doc)
-    _raise_all(check_escalation(source, "pathways", pathways))
+    _raise_all(check_escalation(source, "pathways", pathways) + check_labels(source, "pathways", pathways))
     return pathways
 
 
