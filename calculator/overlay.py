@@ -60,12 +60,12 @@ def _fail(source: str, where: str, expected: str, found: object = None, **kw: An
 def _text(filename: str, where: str, cell: Any) -> str:
     from .io.prices import _cell_text
 
-    text = _cell_text(cell).strip()
-    if len(text) > MAX_TEXT_CHARS:
+    size = len(str(cell).strip()) if cell is not None else 0
+    if size > MAX_TEXT_CHARS:
         raise _fail(
-            filename, where, f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{len(text):,} characters"
+            filename, where, f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{size:,} characters"
         )
-    return text
+    return _cell_text(cell).strip()
 
 
 def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:

@@ -28,6 +28,7 @@ from ..errors import describe_found
 from ..input_limits import MAX_TEXT_CHARS
 from ..limits import LIMITS, Bound
 from ..models import DISTRIBUTIONS, EVIDENCE_TAGS
+from ..text import plain
 
 __all__ = [
     "Choice",
@@ -122,7 +123,8 @@ def _bounded_text(raw: str) -> str:
     # A label or note of pages would flood every page, chart and export it appears on.
     if len(raw) > MAX_TEXT_CHARS:
         raise problem(f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{len(raw):,} characters")
-    return raw.strip()
+    # Control and bidi-override characters go at the door, so no page, chart or export shows them.
+    return plain(raw, MAX_TEXT_CHARS).strip()
 
 
 def _text(raw: object) -> str:

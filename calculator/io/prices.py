@@ -26,6 +26,7 @@ from ..inert import read_csv_comment, undo_inert
 from ..input_limits import MAX_TEXT_CHARS
 from ..limits import LIMITS, MAX_ROWS
 from ..models import CATEGORIES, EVIDENCE_TAGS, PriceRow, PriceTable
+from ..text import plain
 from .files import decode_text, parse_document, read_file_bytes
 
 __all__ = [
@@ -55,12 +56,12 @@ class _Checker:
 
     def text(self, where: str, cell: Any) -> str:
         """A text cell, at most ``MAX_TEXT_CHARS`` characters (a page of text is not a description)."""
-        text = _cell_text(cell)
-        if len(text) > MAX_TEXT_CHARS:
+        size = 0 if _is_blank(cell) else len(str(cell).strip())
+        if size > MAX_TEXT_CHARS:
             raise self.fail(
-                where, f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{len(text):,} characters"
+                where, f"a text of at most {MAX_TEXT_CHARS:,} characters", found_text=f"{size:,} characters"
             )
-        return text
+        return _cell_text(cell)
 
     def price(self, where: str, raw: object) -> float:
         try:
@@ -194,7 +195,9 @@ def _is_blank(cell: Any) -> bool:
 def _cell_text(cell: Any) -> str:
     """A text cell, with the apostrophe our own CSV export adds before formula-like text removed
     (so an exported table reads back exactly)."""
-    return undo_inert("" if _is_blank(cell) else str(cell).strip())
+    # Without control or bidi-override characters; one character over the limit keeps a too-long
+    # text too long for the length check.
+    return undo_inert("" if _is_blank(cell) else plain(str(cell), MAX_TEXT_CHARS + 1).strip())
 
 
 def _cell_number(cell: Any) -> Any:

@@ -188,3 +188,12 @@ def test_a_clinic_list_is_held_to_the_same_limits(data: bytes, expected: str) ->
 
     with pytest.raises(InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         read_clinic_list(data, "clinic.csv")
+
+
+def test_control_and_bidi_characters_are_removed_where_text_comes_in() -> None:
+    """Removed by the loaders, so no page, chart, handout or export shows them (a right-to-left
+    override makes "invoice\u202egnp.exe" read as "invoiceexe.png")."""
+    loaded = scenario_from_bytes(scenario(pathway_label="invoice\u202egnp.exe\x1b[31m"), "s.json")
+    assert loaded.pathways.get("pt").label == "invoicegnp.exe[31m"
+    table = price_table_from_bytes(price_csv().replace(b"PT evaluation", "PT\u202eeval\x1b".encode()), "p.csv")
+    assert table.rows[0].description == "PTeval"

@@ -120,5 +120,5 @@ def test_labels_shown_in_tables_lose_their_override() -> None:
     assert param_label("invoice\u202egnp.exe: visits") == "invoicegnp.exe: visits"
     assert param_label("invoice\u202egnp.exe: visits", "es").startswith("invoicegnp.exe")
     table = price_table_from_bytes(price_csv().replace(b"PT evaluation", "PT \u202eevaluation".encode()), "p.csv")
-    assert "\u202e" in table.rows[0].description  # kept in the data (and its exports) ...
-    assert table_frame(table)["description"].tolist()[0] == "PT evaluation"  # ... not shown in the editor
+    assert table.rows[0].description == "PT evaluation"  # removed by the loader, so no export keeps it
+    assert table_frame(table)["description"].tolist()[0] == "PT evaluation"
