@@ -337,3 +337,13 @@ def test_break_even_csv_is_the_sentence_alone(capsys: pytest.CaptureFixture[str]
     )
     assert code == 0
     assert out.splitlines()[0] == "break_even_sentence" and len(out.splitlines()) == 2
+
+
+def test_the_readme_example_table_is_what_the_cli_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Commercial PPO with copays: commercial prices")
+    shown = readme[start : readme.index("```", start)]
+    code, out, _err = run_main(
+        capsys, "compare", REPO_ROOT / "data" / "scenarios" / "commercial-ppo.json", "--format", "table", "--draws", "0"
+    )
+    assert code == 0 and out == shown
