@@ -79,7 +79,7 @@ def _share_token() -> str:
     token = encode_link("commercial-ppo", changes)
     presets = {p.stem: load_scenario(p) for p in sorted((DATA_DIR / "scenarios").glob("*.json"))}
     _, scenario = scenario_from_link(token, presets)  # the app accepts it: this tests display, not refusal
-    assert scenario.pathways.pathways[0].label == HOSTILE
+    assert scenario.pathways.pathways[0].label == SHOWN  # the loader removes the override
     return token
 
 
@@ -91,7 +91,7 @@ def _hostile_table(path: Path) -> Path:
     body = io.StringIO()
     csv.writer(body).writerows(rows)
     path.write_text(csv_comment("label", HOSTILE) + body.getvalue(), encoding="utf-8")
-    assert price_table_from_bytes(path.read_bytes(), path.name).label == HOSTILE
+    assert price_table_from_bytes(path.read_bytes(), path.name).label == SHOWN  # the override removed
     return path
 
 

@@ -13,6 +13,7 @@ high-water mark of its resident memory) must stay bounded.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 import secrets
 import time
@@ -218,14 +219,21 @@ async def _scenario(url: str) -> dict[str, Any]:
     return {"shown": shown, "reruns": [s for _, s in reruns], "during": during, "health": health}
 
 
+def _run_async(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: in a full run, Playwright's sync fixtures keep an
+    event loop running in the main thread, and ``asyncio.run`` refuses to nest in it."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_a_hostile_upload_gets_its_sentence_and_everyone_else_is_served() -> None:
     with load.plain_server() as (url, workers):
         pid = next(iter(workers.values()))
         # Warm: one session through every page, so the baseline holds what any session loads.
-        warm = asyncio.run(_warm(url))
+        warm = _run_async(_warm(url))
         before = _peak_rss_mb(pid)
         started = time.monotonic()
-        outcome = asyncio.run(_scenario(url))
+        outcome = _run_async(_scenario(url))
         elapsed = time.monotonic() - started
         after = _peak_rss_mb(pid)
         assert is_healthy(url)
