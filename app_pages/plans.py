@@ -49,14 +49,9 @@ if key in st.session_state:
 # (the shipped high-deductible plan with an HSA when it does).
 hsa = _(engine.preset_label(presets, "high-deductible")) if "high-deductible" in presets else ""
 default = [current, hsa if hsa in others else (others[0] if others else current)]
-default = list(dict.fromkeys(default))
-chosen = st.multiselect(
-    _("Plans to compare (two or three)"),
-    list(choices),
-    default=default,
-    max_selections=3,
-    key=key,
-)
+if key not in st.session_state:  # the default once; afterwards the session's choice (no default= beside it)
+    st.session_state[key] = list(dict.fromkeys(default))
+chosen = st.multiselect(_("Plans to compare (two or three)"), list(choices), max_selections=3, key=key)
 
 # ------------------------------------------------------------------------------------------
 # An insurer's "what if": one benefit change to the current plan, as a further column

@@ -125,3 +125,21 @@ def test_the_plan_inputs_fit_inside_a_page_s_expander() -> None:
     app.number_input(key="my_costs_deductible_met").set_value(4000.0).run()
     assert not app.exception and len(app.warning) == 1
     assert app.expander[0].proto.expanded
+
+
+def test_the_plan_chooser_sets_its_default_once_without_a_streamlit_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # A default= beside a value set through session state logged a warning with a stack on every
+    # rerun of every session (seen in the load test's output).
+    import logging
+
+    policies = logging.getLogger("streamlit.elements.lib.policies")
+    policies.addHandler(caplog.handler)
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.run()
+        at.switch_page("app_pages/plans.py").run()
+        at.run()
+        assert not at.exception and len(at.multiselect[0].value) == 2
+    finally:
+        policies.removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if "default value" in r.getMessage()], caplog.text
