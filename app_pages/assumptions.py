@@ -18,7 +18,6 @@ from calculator.presentation import (
     scenario_caption,
 )
 from calculator.review import PERSPECTIVES as REVIEW_PERSPECTIVES
-from calculator.text import plain
 from ui import analyses, engine, state, widgets
 from ui.i18n import _, lang, translate_now
 from ui.region import region_picker
@@ -263,11 +262,7 @@ else:
     if review.settings:
         st.markdown("**" + md(_("Other settings changed")) + "**")
         st.dataframe(
-            # Settings quote labels from links and uploads: shown without their bidi overrides.
-            pd.DataFrame(
-                [[plain(cell) for cell in row] for row in review.settings],
-                columns=[_("Setting"), _("Shipped"), _("Now")],
-            ),
+            pd.DataFrame(review.settings, columns=[_("Setting"), _("Shipped"), _("Now")]),
             hide_index=True,
             key=f"{PAGE}_diff_settings",
         )

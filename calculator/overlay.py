@@ -20,6 +20,7 @@ from .errors import InputError
 from .input_limits import MAX_MONEY, MAX_TEXT_CHARS
 from .limits import MAX_ROWS
 from .models import PriceRow, PriceTable
+from .text import plain
 
 __all__ = ["ClinicPrices", "PriceChange", "overlay_prices", "parse_mapping", "read_clinic_list", "unmapped_columns"]
 
@@ -151,7 +152,7 @@ def read_clinic_list(data: bytes, filename: str) -> ClinicPrices:
             if k in cell and _cell_text(cell[k])
         )
         rows.append((code, tuple(prices), texts))
-    return ClinicPrices(filename, tuple(price_columns), tuple(rows))
+    return ClinicPrices(plain(filename), tuple(price_columns), tuple(rows))  # its name is shown and noted
 
 
 def parse_mapping(pairs: Collection[str]) -> dict[str, str]:

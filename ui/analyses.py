@@ -38,7 +38,6 @@ from calculator.formatting import format_money, format_value
 from calculator.io import MAX_DRAWS, MAX_SEED
 from calculator.models import BudgetInputs, Scenario
 from calculator.presentation import PERSPECTIVE_PHRASES, PERSPECTIVES
-from calculator.text import plain
 from calculator.uncertainty import OneWay, PsaResult
 from calculator.workbook import results_json, workbook_bytes
 from ui import engine
@@ -273,8 +272,6 @@ def tornado(current: Inputs, perspective: str) -> None:
     )
     top = st.slider(_("Parameters shown"), 5, 30, 12, key=f"{PAGE}_tornado_top")
     frame = oneway.to_frame(perspective, option)
-    # Numbers' labels embed option and price-row names from links and uploads: no bidi overrides.
-    frame["label"] = [plain(label) for label in frame["label"]]
     units = {p.id: p.unit for p in params}
     base_best = min(oneway.base[perspective], key=oneway.base[perspective].__getitem__)
 

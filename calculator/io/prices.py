@@ -112,7 +112,8 @@ def price_table_from_bytes(data: bytes, filename: str, metadata: Mapping[str, An
     meta = dict(_check_metadata(filename, header_meta)) if header_meta else {}
     if metadata:
         meta.update({k: v for k, v in metadata.items() if v not in ("", ())})
-    return _price_table_from_rows(checker, rows, meta, Path(filename).stem)
+    # The file's name becomes the table's: cleaned like every text that comes in.
+    return _price_table_from_rows(checker, rows, meta, plain(Path(filename).stem))
 
 
 def _csv_rows(text: str, source: str) -> tuple[dict[str, Any], list[tuple[int, list[str]]]]:

@@ -197,3 +197,4 @@ def test_control_and_bidi_characters_are_removed_where_text_comes_in() -> None:
     assert loaded.pathways.get("pt").label == "invoicegnp.exe[31m"
     table = price_table_from_bytes(price_csv().replace(b"PT evaluation", "PT\u202eeval\x1b".encode()), "p.csv")
     assert table.rows[0].description == "PTeval"
+    assert price_table_from_bytes(price_csv(), "clinic\u202evsc.csv").name == "clinicvsc"  # a name from a file name
