@@ -330,6 +330,23 @@ class Session:
         return self.page
 
 
+def upload_request(
+    url: str, cookie: str, xsrf: str, name: str, content_type: str, data: bytes
+) -> urllib.request.Request:
+    """A PUT of one file to Streamlit's upload endpoint ``url``, as its file uploader sends it."""
+    boundary = os.urandom(8).hex()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Cookie": cookie, "X-Xsrftoken": xsrf, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return urllib.request.Request(url, data=body, method="PUT", headers=headers)
+
+
 def fetch_cookies(url: str, timeout: float, cookie: str = "") -> str:
     """Load the page like a browser does first; return ``cookie`` and the cookies set, as a Cookie header."""
     request = urllib.request.Request(url + "/", headers={"Cookie": cookie} if cookie else {})

@@ -153,21 +153,7 @@ def test_two_workers_behind_nginx_share_sessions_without_errors(monkeypatch: pyt
 
 
 def _put_file(url: str, cookie: str, xsrf: str, size: int) -> tuple[int, int | None]:
-    boundary = secrets.token_hex(8)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.json"\r\n'
-            "Content-Type: application/json\r\n\r\n"
-        ).encode()
-        + b" " * size
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="PUT",
-        headers={"Cookie": cookie, "X-Xsrftoken": xsrf, "Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
+    request = load.upload_request(url, cookie, xsrf, "s.json", "application/json", b" " * size)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return int(response.status), _upstream_port(response.headers)

@@ -40,6 +40,8 @@ HOSTILE = {
     "xlsx-zip-bomb": (xlsx_zip_bomb, "part 'xl/sharedStrings.xml': expected at most"),
 }
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def _peak_rss_mb(pid: int) -> float:
     """The process's resident-memory high-water mark (VmHWM), in MB."""
@@ -118,17 +120,7 @@ def _trigger(widget_id: str) -> Any:
 
 
 def _put(url: str, cookie: str, xsrf: str, name: str, data: bytes) -> int:
-    boundary = secrets.token_hex(8)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {"Cookie": cookie, "X-Xsrftoken": xsrf, "Content-Type": f"multipart/form-data; boundary={boundary}"}
-    request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
+    request = load.upload_request(url, cookie, xsrf, name, XLSX_TYPE, data)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return int(response.status)
