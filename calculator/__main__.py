@@ -112,7 +112,7 @@ def _add_sampling(command: argparse.ArgumentParser) -> None:
 
 
 def _sampler(args: argparse.Namespace) -> str:
-    return "sobol" if getattr(args, "sampling", "random") == "sobol" else "auto"
+    return "sobol" if args.sampling == "sobol" else "auto"
 
 
 def build_parser() -> argparse.ArgumentParser:
